@@ -1,0 +1,93 @@
+# siosteer — build, test and demo. `make` is quiet; `make V=1` shows every command.
+#
+#   make            build build/siosteer (and the tools)
+#   make deps       install missing Debian and npm packages (idempotent)
+#   make test       deps + build + unit, BPF and network-namespace tests
+#   make demo       deps + build + a 4-worker Socket.IO cluster behind siosteer
+#   make fuzz       libFuzzer run of the sid parser (not part of `make test`)
+
+BUILD   ?= build
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+export Q BUILD
+
+CFLAGS_EXTRA ?=
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -I$(BUILD) $(CFLAGS_EXTRA)
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf $(CFLAGS_EXTRA)
+LDLIBS  := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp) -lcap -lelf -lz
+
+BPF_PROGS := select
+BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
+SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
+SIOSTEER_SRCS := $(wildcard loader/*.c) $(wildcard userspace/*.c)
+SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
+BPF_HDRS  := $(wildcard bpf/*.h)
+
+.PHONY: all deps test demo clean format
+all: $(BUILD)/siosteer
+
+$(BUILD)/vmlinux.h:
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(BUILD)
+	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "siosteer: kernel has no BTF (/sys/kernel/btf/vmlinux); needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c $(SKELS) $(BPF_HDRS) $(wildcard loader/*.h userspace/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/siosteer: $(SIOSTEER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: plain C, one binary per tests/unit/test_*.c.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+$(BUILD)/tests/test_maglev: tests/unit/test_maglev.c loader/maglev.c $(BPF_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ tests/unit/test_maglev.c loader/maglev.c
+$(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Ibpf -o $@ $<
+
+-include tools/sioload/sioload.mk
+-include tests/fuzz/fuzz.mk
+-include tests/bpf/bpf-tests.mk
+
+deps:
+	$(Q)tools/install-deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(EXTRA_TEST_BINS)
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo.sh
+
+format:
+	$(Q)clang-format -i bpf/*.[ch] loader/*.[ch] userspace/*.[ch] tests/unit/*.c
+
+clean:
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shapes and constants shared by the BPF programs and user space.
+ *
+ * Both sides include this file, so map layouts and names agree by construction.
+ * Sizes are compile-time constants (BPF maps and the verifier need them); override
+ * them with -D on both sides at once (make CFLAGS_EXTRA=-DSIOSTEER_MAX_SLOTS=128).
+ */
+#ifndef SIOSTEER_H
+#define SIOSTEER_H
+
+/* BPF code gets the kernel's types from vmlinux.h; user space from the uapi headers. */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Worker slots in one reuseport group (one port). */
+#ifndef SIOSTEER_MAX_SLOTS
+#define SIOSTEER_MAX_SLOTS 64
+#endif
+
+/*
+ * Maglev lookup-table size: a prime, far above 100 x SIOSTEER_MAX_SLOTS. Measured by
+ * tests/unit/test_maglev.c for 2..64 slots: with 6421 (the smallest prime >= 6400) removing
+ * one of 64 slots moved up to 3.8% of addresses (limit 1/N + 1% = 2.6%); with 65537 the
+ * worst excess over 1/N is 0.8% and max/min entries per slot is 1.001. Costs 256 KiB a table.
+ */
+#ifndef SIOSTEER_MAGLEV_SIZE
+#define SIOSTEER_MAGLEV_SIZE 65537
+#endif
+
+/* Marks a table entry or live-list entry that names no slot. */
+#define SIOSTEER_NO_SLOT 0xffffffffu
+
+/* Pin directory: <root>/<port>/<object>. The root can be changed with --pin-root. */
+#define SIOSTEER_PIN_ROOT_DEFAULT "/sys/fs/bpf/siosteer"
+
+/* Names of pinned objects; also the map names in the BPF source. */
+#define SIOSTEER_PIN_PROG_SELECT "select"
+#define SIOSTEER_MAP_SLOTS	 "slots"
+#define SIOSTEER_MAP_TABLES	 "tables"
+#define SIOSTEER_MAP_STATE	 "state"
+#define SIOSTEER_MAP_COUNTERS	 "counters"
+#define SIOSTEER_MAP_OWNERS	 "owners"
+#define SIOSTEER_MAP_META	 "meta"
+
+enum siosteer_key {
+	SIOSTEER_KEY_ADDR = 0,	/* client address masked to a prefix, chosen at SYN */
+	SIOSTEER_KEY_SID = 1,	/* engine.io sid from the first request, address as fallback */
+};
+
+/*
+ * One Maglev table and the live slots it was built over. Two of these sit in the
+ * "tables" array; the loader fills the inactive one and then flips state.active, so a
+ * program run sees either the old table or the new one, never a half-written mix.
+ */
+struct siosteer_table {
+	__u32 generation;
+	__u32 nlive;
+	__u32 live[SIOSTEER_MAX_SLOTS];		/* fallback candidates, in slot order */
+	__u32 weight[SIOSTEER_MAX_SLOTS];	/* the weights the table was built with */
+	__u32 entry[SIOSTEER_MAGLEV_SIZE];	/* hash bucket -> slot */
+};
+
+struct siosteer_state {
+	__u32 active;		/* index into "tables" the programs use */
+	__u32 generation;	/* generation of the active table */
+};
+
+/*
+ * Per-CPU selector counters; user space sums the CPUs. A miss is always counted.
+ */
+struct siosteer_counters {
+	__u64 selected[SIOSTEER_MAX_SLOTS];	/* connections placed per slot */
+	__u64 runs;		/* program runs */
+	__u64 fallback;		/* chosen slot was empty (its worker died): picked a live one */
+	__u64 no_live_slot;	/* no slot took the connection: the kernel hashed it */
+	__u64 bad_packet;	/* could not read the client address */
+	__u64 select_error;	/* bpf_sk_select_reuseport failed other than -ENOENT */
+	__u64 ipv4;
+	__u64 ipv6;
+};
+
+/* Who holds each slot; written by user space only, so `status` works without the agent. */
+struct siosteer_owner {
+	__u32 pid;		/* 0: slot free */
+	__u32 restarts;		/* `run`: times the worker in this slot was restarted */
+	__u64 cookie;		/* socket cookie of the listening socket in the slot */
+	__u64 since_ns;		/* CLOCK_REALTIME when the current owner took the slot */
+	char comm[16];
+};
+
+/* What the agent was started with; read back by `status` and on adoption. */
+struct siosteer_meta {
+	__u32 port;
+	__u32 key;		/* enum siosteer_key */
+	__u32 prefix4;
+	__u32 prefix6;
+	__u32 agent_pid;	/* 0 once stopped cleanly */
+	__u32 mode;		/* enum siosteer_mode */
+	__s32 saved_syncookies;	/* sid mode: value to restore, -1 if untouched */
+	__u32 ifindex;
+	char ifname[16];
+};
+
+enum siosteer_mode {
+	SIOSTEER_MODE_RUN = 1,
+	SIOSTEER_MODE_ATTACH = 2,
+};
+
+#endif /* SIOSTEER_H */

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+/* Load or adopt a port's BPF objects, pin them, and manage slots and tables. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "bpffs.h"
+#include "maglev.h"
+#include "pinned.h"
+#include "select.skel.h"
+#include "../userspace/log.h"
+
+#ifndef SO_DETACH_REUSEPORT_BPF
+#define SO_DETACH_REUSEPORT_BPF 68
+#endif
+
+struct siosteer {
+	struct select_bpf *skel;
+	struct siosteer_opts o;
+	const char *root;
+	char pin_dir[PATH_MAX];
+	bool adopted;
+	bool loaded;	/* our objects are loaded and pinned: close() may remove them */
+	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd;
+};
+
+static const char *const pinned_maps[] = {
+	SIOSTEER_MAP_SLOTS,    SIOSTEER_MAP_TABLES, SIOSTEER_MAP_STATE,
+	SIOSTEER_MAP_COUNTERS, SIOSTEER_MAP_OWNERS, SIOSTEER_MAP_META,
+};
+#define N_PINNED_MAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+
+static void prefix_masks(const struct siosteer_opts *o, __u32 *m4, __u32 m6[4])
+{
+	int i, bits;
+
+	*m4 = o->prefix4 ? htonl(~0u << (32 - o->prefix4)) : 0;
+	for (i = 0; i < 4; i++) {
+		bits = (int)o->prefix6 - 32 * i;
+		bits = bits < 0 ? 0 : bits > 32 ? 32 : bits;
+		m6[i] = bits ? htonl(~0u << (32 - bits)) : 0;
+	}
+}
+
+/* An earlier agent's record, if any: refuse to share a port with a live agent. */
+static int check_previous(struct siosteer *s, struct siosteer_meta *old)
+{
+	struct siosteer_pinned p;
+	int err;
+
+	err = siosteer_pinned_open(s->root, s->o.port, &p);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		log_error("read pinned state in %s: %s", s->pin_dir, strerror(-err));
+		return err;
+	}
+	err = siosteer_pinned_meta(&p, old);
+	siosteer_pinned_close(&p);
+	if (err)
+		return err;
+	if (old->agent_pid && old->agent_pid != (__u32)getpid() &&
+	    (kill((pid_t)old->agent_pid, 0) == 0 || errno == EPERM)) {
+		log_error("port %u is already steered by siosteer pid %u (pins in %s)", s->o.port,
+			  old->agent_pid, s->pin_dir);
+		return -EBUSY;
+	}
+	s->adopted = true;
+	if (old->key != s->o.key || old->prefix4 != s->o.prefix4 || old->prefix6 != s->o.prefix6)
+		log_warn("adopting port %u with a different key or prefix than before: "
+			 "clients will move between workers", s->o.port);
+	return 0;
+}
+
+static int write_meta(struct siosteer *s, const struct siosteer_meta *old)
+{
+	struct siosteer_meta m = { 0 };
+	__u32 zero = 0;
+
+	m.port = s->o.port;
+	m.key = s->o.key;
+	m.prefix4 = s->o.prefix4;
+	m.prefix6 = s->o.prefix6;
+	m.agent_pid = getpid();
+	m.mode = s->o.mode;
+	m.saved_syncookies = s->adopted ? old->saved_syncookies : -1;
+	if (s->o.ifname) {
+		snprintf(m.ifname, sizeof(m.ifname), "%s", s->o.ifname);
+		m.ifindex = if_nametoindex(s->o.ifname);
+	}
+	return bpf_map_update_elem(s->meta_fd, &zero, &m, BPF_ANY) ? -errno : 0;
+}
+
+static int init_tables(struct siosteer *s)
+{
+	struct siosteer_state st = { 0 };
+	struct siosteer_table *t;
+	__u32 i, zero = 0;
+	int err = 0;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < SIOSTEER_MAGLEV_SIZE; i++)
+		t->entry[i] = SIOSTEER_NO_SLOT;
+	for (i = 0; i < 2 && !err; i++)
+		err = bpf_map_update_elem(s->tables_fd, &i, t, BPF_ANY) ? -errno : 0;
+	if (!err)
+		err = bpf_map_update_elem(s->state_fd, &zero, &st, BPF_ANY) ? -errno : 0;
+	free(t);
+	return err;
+}
+
+int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
+{
+	struct siosteer_meta old = { 0 };
+	struct siosteer *s;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	__u32 m4, m6[4];
+	size_t i;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	s->root = siosteer_pin_root(o->pin_root);
+	err = siosteer_pin_path(s->pin_dir, sizeof(s->pin_dir), s->root, o->port, NULL);
+	if (err)
+		goto fail;
+	err = siosteer_bpffs_prepare(s->pin_dir);
+	if (err)
+		goto fail;
+	err = check_previous(s, &old);
+	if (err)
+		goto fail;
+
+	s->skel = select_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		log_error("open BPF selector: %s", strerror(-err));
+		goto fail;
+	}
+	prefix_masks(o, &m4, m6);
+	s->skel->rodata->mask4 = m4;
+	memcpy((void *)s->skel->rodata->mask6, m6, sizeof(m6));
+	/* Same pin path for every map: libbpf reuses what is pinned, creates the rest. */
+	for (i = 0; i < N_PINNED_MAPS; i++) {
+		map = bpf_object__find_map_by_name(s->skel->obj, pinned_maps[i]);
+		siosteer_pin_path(path, sizeof(path), s->root, o->port, pinned_maps[i]);
+		if (!map || bpf_map__set_pin_path(map, path)) {
+			err = -EINVAL;
+			log_error("set pin path %s", path);
+			goto fail;
+		}
+	}
+	err = select_bpf__load(s->skel);
+	if (err) {
+		log_error("load BPF selector: %s (pinned maps in %s from an incompatible "
+			  "version? remove them with 'siosteer detach')", strerror(-err), s->pin_dir);
+		goto fail;
+	}
+	s->loaded = true;
+	s->slots_fd = bpf_map__fd(s->skel->maps.slots);
+	s->tables_fd = bpf_map__fd(s->skel->maps.tables);
+	s->state_fd = bpf_map__fd(s->skel->maps.state);
+	s->owners_fd = bpf_map__fd(s->skel->maps.owners);
+	s->meta_fd = bpf_map__fd(s->skel->maps.meta);
+	siosteer_pin_path(path, sizeof(path), s->root, o->port, SIOSTEER_PIN_PROG_SELECT);
+	unlink(path); /* replace the previous agent's program pin with ours */
+	err = bpf_program__pin(s->skel->progs.siosteer_select, path);
+	if (err) {
+		log_error("pin %s: %s", path, strerror(-err));
+		goto fail;
+	}
+	if (!s->adopted && (err = init_tables(s)))
+		goto fail;
+	err = write_meta(s, &old);
+	if (err)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	siosteer_close(s, s->adopted);
+	return err;
+}
+
+bool siosteer_adopted(const struct siosteer *s)
+{
+	return s->adopted;
+}
+
+const char *siosteer_pin_dir(const struct siosteer *s)
+{
+	return s->pin_dir;
+}
+
+int siosteer_attach_group(struct siosteer *s, int sock_fd)
+{
+	int prog = bpf_program__fd(s->skel->progs.siosteer_select);
+
+	if (setsockopt(sock_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &prog, sizeof(prog)))
+		return -errno;
+	return 0;
+}
+
+int siosteer_detach_group(int sock_fd)
+{
+	int one = 1;
+
+	if (setsockopt(sock_fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &one, sizeof(one)) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static void read_comm(pid_t pid, char comm[16])
+{
+	char path[64];
+	FILE *f;
+
+	memset(comm, 0, 16);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(comm, 16, f))
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+}
+
+int siosteer_slot_set(struct siosteer *s, __u32 slot, int sock_fd, pid_t pid)
+{
+	struct siosteer_owner ow = { 0 };
+	struct timespec ts;
+	__u64 fd = (__u64)sock_fd;
+
+	if (slot >= SIOSTEER_MAX_SLOTS)
+		return -ERANGE;
+	if (bpf_map_update_elem(s->slots_fd, &slot, &fd, BPF_ANY))
+		return -errno;
+	siosteer_slot_cookie(s, slot, &ow.cookie);
+	ow.pid = pid;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ow.since_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	read_comm(pid, ow.comm);
+	return bpf_map_update_elem(s->owners_fd, &slot, &ow, BPF_ANY) ? -errno : 0;
+}
+
+int siosteer_slot_owner(struct siosteer *s, __u32 slot, pid_t pid, bool restarted,
+			const char *comm)
+{
+	struct siosteer_owner ow = { 0 };
+	struct timespec ts;
+
+	if (bpf_map_lookup_elem(s->owners_fd, &slot, &ow))
+		return -errno;
+	ow.pid = pid;
+	ow.restarts += restarted;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ow.since_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (comm)
+		snprintf(ow.comm, sizeof(ow.comm), "%s", comm);
+	else
+		read_comm(pid, ow.comm);
+	return bpf_map_update_elem(s->owners_fd, &slot, &ow, BPF_ANY) ? -errno : 0;
+}
+
+int siosteer_slot_clear(struct siosteer *s, __u32 slot)
+{
+	struct siosteer_owner ow = { 0 };
+
+	if (bpf_map_delete_elem(s->slots_fd, &slot) && errno != ENOENT)
+		return -errno;
+	return bpf_map_update_elem(s->owners_fd, &slot, &ow, BPF_ANY) ? -errno : 0;
+}
+
+int siosteer_slot_cookie(const struct siosteer *s, __u32 slot, __u64 *cookie)
+{
+	return siosteer_sockarray_cookie(s->slots_fd, slot, cookie);
+}
+
+int siosteer_table_sync(struct siosteer *s, const __u32 *weights, __u32 *moved)
+{
+	__u32 w[SIOSTEER_MAX_SLOTS], slot, zero = 0, next;
+	struct siosteer_state st;
+	struct siosteer_table *t;
+	__u32 *old_entry = NULL, i;
+	__u64 cookie;
+	int err;
+
+	*moved = 0;
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
+		bool live = siosteer_slot_cookie(s, slot, &cookie) == 0;
+
+		w[slot] = live ? (weights ? weights[slot] : 1) : 0;
+	}
+	if (bpf_map_lookup_elem(s->state_fd, &zero, &st))
+		return -errno;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	next = st.active & 1;
+	if (bpf_map_lookup_elem(s->tables_fd, &next, t)) {
+		err = -errno;
+		goto out;
+	}
+	if (st.generation && t->generation == st.generation &&
+	    !memcmp(t->weight, w, sizeof(w))) {
+		err = (int)st.generation;
+		goto out;
+	}
+
+	old_entry = malloc(sizeof(t->entry));
+	if (!old_entry) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(old_entry, t->entry, sizeof(t->entry));
+	memset(t, 0, sizeof(*t));
+	memcpy(t->weight, w, sizeof(w));
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
+		if (w[slot])
+			t->live[t->nlive++] = slot;
+	for (slot = t->nlive; slot < SIOSTEER_MAX_SLOTS; slot++)
+		t->live[slot] = SIOSTEER_NO_SLOT;
+	if (maglev_build(t->entry, SIOSTEER_MAGLEV_SIZE, w, SIOSTEER_MAX_SLOTS) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	t->generation = st.generation + 1;
+	/* Fill the inactive table, then flip: a program run sees one whole table. */
+	next = (st.active & 1) ^ 1;
+	if (bpf_map_update_elem(s->tables_fd, &next, t, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	st.active = next;
+	st.generation = t->generation;
+	if (bpf_map_update_elem(s->state_fd, &zero, &st, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < SIOSTEER_MAGLEV_SIZE; i++)
+		*moved += old_entry[i] != t->entry[i];
+	err = (int)st.generation;
+out:
+	free(old_entry);
+	free(t);
+	return err;
+}
+
+int siosteer_unpin(const char *pin_root, unsigned port)
+{
+	const char *root = siosteer_pin_root(pin_root);
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int err = 0;
+
+	if (siosteer_pin_path(dir, sizeof(dir), root, port, NULL))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    unlink(path))
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && !err)
+		err = -errno;
+	rmdir(root); /* only succeeds when no other port is steered */
+	return err;
+}
+
+void siosteer_close(struct siosteer *s, bool keep)
+{
+	if (!s)
+		return;
+	if (!s->loaded) {
+		/* Nothing of ours is pinned (e.g. another agent owns the port): touch nothing
+		 * but the directory we may have created, if it is still empty. */
+		if (!s->adopted)
+			rmdir(s->pin_dir);
+	} else if (!keep) {
+		siosteer_unpin(s->root, s->o.port);
+	} else {
+		struct siosteer_meta m;
+		__u32 zero = 0;
+
+		/* Leave the state for a later agent, but say that no agent owns it now. */
+		if (!bpf_map_lookup_elem(s->meta_fd, &zero, &m)) {
+			m.agent_pid = 0;
+			bpf_map_update_elem(s->meta_fd, &zero, &m, BPF_ANY);
+		}
+	}
+	select_bpf__destroy(s->skel);
+	free(s);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * siosteer loader API: owns the BPF objects of one steered port, pins them under
+ * <pin_root>/<port>/, adopts what is already pinned, and manages slots and tables.
+ *
+ * Functions return 0 (or a count) on success and a negative errno on failure, libbpf
+ * style; the message is already logged where the cause is known.
+ */
+#ifndef SIOSTEER_LOADER_H
+#define SIOSTEER_LOADER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../bpf/siosteer.h"
+
+struct siosteer_opts {
+	const char *pin_root;	/* NULL: $SIOSTEER_PIN_ROOT or SIOSTEER_PIN_ROOT_DEFAULT */
+	__u16 port;
+	enum siosteer_key key;
+	__u32 prefix4;		/* 0..32 */
+	__u32 prefix6;		/* 0..128 */
+	enum siosteer_mode mode;
+	const char *ifname;	/* NULL for none */
+};
+
+struct siosteer;
+
+/* Load (or adopt) the objects for o->port and pin them. */
+int siosteer_open(const struct siosteer_opts *o, struct siosteer **out);
+/* True if open() found pinned state from an earlier agent and adopted it. */
+bool siosteer_adopted(const struct siosteer *s);
+const char *siosteer_pin_dir(const struct siosteer *s);
+
+/* Attach the selector to the reuseport group that sock_fd belongs to. */
+int siosteer_attach_group(struct siosteer *s, int sock_fd);
+/* Detach whatever program the group of sock_fd has (the kernel hashes again). */
+int siosteer_detach_group(int sock_fd);
+
+/* Put a listening socket into a slot and record who owns it. */
+int siosteer_slot_set(struct siosteer *s, __u32 slot, int sock_fd, pid_t pid);
+/* Record a new owner pid for a slot whose socket stays (a restarted `run` worker).
+ * comm names the worker (NULL: read /proc/<pid>/comm, wrong right after fork). */
+int siosteer_slot_owner(struct siosteer *s, __u32 slot, pid_t pid, bool restarted,
+			const char *comm);
+int siosteer_slot_clear(struct siosteer *s, __u32 slot);
+/* Cookie of the socket in a slot; -ENOENT if the slot is empty. */
+int siosteer_slot_cookie(const struct siosteer *s, __u32 slot, __u64 *cookie);
+
+/*
+ * Make the active table match the live slots and weights (weights may be NULL: all 1).
+ * Builds and swaps in a new table only if something changed. Returns the generation
+ * in use afterwards; *moved is how many of the SIOSTEER_MAGLEV_SIZE buckets (equal shares
+ * of client addresses) now name another slot, 0 when nothing was swapped.
+ */
+int siosteer_table_sync(struct siosteer *s, const __u32 *weights, __u32 *moved);
+
+/* Remove every pin of a port (no agent needed). Returns 0 or -errno. */
+int siosteer_unpin(const char *pin_root, unsigned port);
+
+/* Stop: unpin everything (clean stop), or leave pins in place (keep == true). */
+void siosteer_close(struct siosteer *s, bool keep);
+
+#endif

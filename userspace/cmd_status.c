@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * siosteer status: what is steered, read from the pinned maps only, so it works while an
+ * agent runs, after it was killed, and from any shell (bpftool shows the same maps).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "caps.h"
+#include "log.h"
+#include "opts.h"
+#include "../loader/pinned.h"
+
+static const char usage[] =
+	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"
+	"\n"
+	"Show each steered port (or only P): mode, key, agent, table generation, every slot\n"
+	"with its worker pid, command, restarts and connections placed, and the selector's\n"
+	"counters. Reads the pinned maps, so no agent needs to run.\n";
+
+static const struct option longopts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct port_view {
+	struct siosteer_meta meta;
+	struct siosteer_state state;
+	struct siosteer_counters cnt;
+	struct siosteer_owner owner[SIOSTEER_MAX_SLOTS];
+	bool live[SIOSTEER_MAX_SLOTS];
+	__u64 cookie[SIOSTEER_MAX_SLOTS];
+	bool agent_alive;
+	const char *pin_root;
+};
+
+static const char *mode_name(__u32 m)
+{
+	return m == SIOSTEER_MODE_RUN ? "run" : m == SIOSTEER_MODE_ATTACH ? "attach" : "?";
+}
+
+static const char *key_name(__u32 k)
+{
+	return k == SIOSTEER_KEY_SID ? "sid" : "addr";
+}
+
+/* Prefer what the process is called now (node renames itself, scripts exec). */
+static void live_comm(struct siosteer_owner *o)
+{
+	char path[64], comm[sizeof(o->comm)];
+	FILE *f;
+
+	if (!o->pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/comm", o->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(comm, sizeof(comm), f)) {
+		comm[strcspn(comm, "\n")] = '\0';
+		memcpy(o->comm, comm, sizeof(comm));
+	}
+	fclose(f);
+}
+
+static int read_port(const char *root, unsigned port, struct port_view *v)
+{
+	struct siosteer_pinned p;
+	__u32 slot;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->pin_root = root;
+	err = siosteer_pinned_open(root, port, &p);
+	if (err)
+		return err;
+	err = siosteer_pinned_meta(&p, &v->meta);
+	if (!err)
+		err = siosteer_pinned_state(&p, &v->state);
+	if (!err)
+		err = siosteer_pinned_counters(&p, &v->cnt);
+	for (slot = 0; !err && slot < SIOSTEER_MAX_SLOTS; slot++) {
+		siosteer_pinned_owner(&p, slot, &v->owner[slot]);
+		live_comm(&v->owner[slot]);
+		v->live[slot] = !siosteer_sockarray_cookie(p.slots_fd, slot, &v->cookie[slot]);
+	}
+	siosteer_pinned_close(&p);
+	v->agent_alive = v->meta.agent_pid &&
+			 (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
+	return err;
+}
+
+static void print_text(const struct port_view *v)
+{
+	const struct siosteer_meta *m = &v->meta;
+	const struct siosteer_counters *c = &v->cnt;
+	int slot, nlive = 0;
+
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
+		nlive += v->live[slot];
+	printf("port %u: mode %s, key %s (/%u IPv4, /%u IPv6)%s%s\n", m->port, mode_name(m->mode),
+	       key_name(m->key), m->prefix4, m->prefix6, m->ifname[0] ? ", interface " : "",
+	       m->ifname);
+	if (v->agent_alive)
+		printf("  agent: pid %u, running\n", m->agent_pid);
+	else
+		printf("  agent: not running (steering continues from the pinned state)\n");
+	printf("  table: generation %u, %d live slots, pins in %s/%u\n", v->state.generation,
+	       nlive, v->pin_root, m->port);
+	printf("  %-4s  %-7s  %-15s  %-8s  %-10s  %s\n", "slot", "pid", "command", "restarts",
+	       "selected", "socket");
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
+		const struct siosteer_owner *o = &v->owner[slot];
+
+		if (!v->live[slot] && !o->pid && !c->selected[slot])
+			continue;
+		printf("  %-4d  %-7u  %-15s  %-8u  %-10llu  %s\n", slot, o->pid,
+		       o->comm[0] ? o->comm : "-", o->restarts,
+		       (unsigned long long)c->selected[slot], v->live[slot] ? "listening" : "gone");
+	}
+	printf("  counters: runs %llu, ipv4 %llu, ipv6 %llu, fallback %llu, no_live_slot %llu, "
+	       "bad_packet %llu, select_error %llu\n",
+	       (unsigned long long)c->runs, (unsigned long long)c->ipv4,
+	       (unsigned long long)c->ipv6, (unsigned long long)c->fallback,
+	       (unsigned long long)c->no_live_slot, (unsigned long long)c->bad_packet,
+	       (unsigned long long)c->select_error);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct port_view *v)
+{
+	const struct siosteer_meta *m = &v->meta;
+	const struct siosteer_counters *c = &v->cnt;
+	int slot, first = 1;
+
+	printf("{\"port\":%u,\"mode\":\"%s\",\"key\":\"%s\",\"prefix4\":%u,\"prefix6\":%u,"
+	       "\"interface\":",
+	       m->port, mode_name(m->mode), key_name(m->key), m->prefix4, m->prefix6);
+	json_str(m->ifname);
+	printf(",\"agent_pid\":%u,\"agent_running\":%s,\"generation\":%u,\"slots\":[",
+	       m->agent_pid, v->agent_alive ? "true" : "false", v->state.generation);
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
+		const struct siosteer_owner *o = &v->owner[slot];
+
+		if (!v->live[slot] && !o->pid && !c->selected[slot])
+			continue;
+		printf("%s{\"slot\":%d,\"pid\":%u,\"command\":", first ? "" : ",", slot, o->pid);
+		json_str(o->comm);
+		printf(",\"restarts\":%u,\"listening\":%s,\"cookie\":%llu,\"selected\":%llu}",
+		       o->restarts, v->live[slot] ? "true" : "false",
+		       (unsigned long long)v->cookie[slot], (unsigned long long)c->selected[slot]);
+		first = 0;
+	}
+	printf("],\"counters\":{\"runs\":%llu,\"ipv4\":%llu,\"ipv6\":%llu,\"fallback\":%llu,"
+	       "\"no_live_slot\":%llu,\"bad_packet\":%llu,\"select_error\":%llu}}",
+	       (unsigned long long)c->runs, (unsigned long long)c->ipv4,
+	       (unsigned long long)c->ipv6, (unsigned long long)c->fallback,
+	       (unsigned long long)c->no_live_slot, (unsigned long long)c->bad_packet,
+	       (unsigned long long)c->select_error);
+}
+
+static int show(const char *root, unsigned port, bool json, bool *first)
+{
+	struct port_view *v = malloc(sizeof(*v));
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	err = read_port(root, port, v);
+	if (!err) {
+		if (json) {
+			printf("%s", *first ? "" : ",");
+			print_json(v);
+		} else {
+			printf("%s", *first ? "" : "\n");
+			print_text(v);
+		}
+		*first = false;
+	}
+	free(v);
+	return err;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	const char *root;
+	bool first = true;
+	struct dirent *e;
+	struct cli c;
+	int err, n = 0;
+	DIR *d;
+
+	cli_defaults(&c);
+	err = cli_parse(argc, argv, longopts, usage, &c);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (caps_require(CAPS_READ))
+		return 1;
+	root = siosteer_pin_root(c.steer.pin_root);
+	if (c.port_set) {
+		if (c.json)
+			printf("[");
+		err = show(root, c.steer.port, c.json, &first);
+		if (c.json)
+			printf("]\n");
+		if (err) {
+			log_error("port %u is not steered (no pins in %s/%u): %s", c.steer.port, root,
+				  c.steer.port, strerror(-err));
+			return 1;
+		}
+		return 0;
+	}
+	if (c.json)
+		printf("[");
+	d = opendir(root);
+	while (d && (e = readdir(d))) {
+		char *end;
+		unsigned long port = strtoul(e->d_name, &end, 10);
+
+		if (*end || !port || port > 65535)
+			continue;
+		if (!show(root, (unsigned)port, c.json, &first))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (c.json)
+		printf("]\n");
+	else if (!n)
+		printf("no steered ports (pins in %s)\n", root);
+	return 0;
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SIOSTEER_COMMANDS_H
+#define SIOSTEER_COMMANDS_H
+
+/* Each returns the process exit status. */
+int cmd_run(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#endif

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/* siosteer: sticky Socket.IO sessions steered inside the kernel. Command dispatch. */
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "log.h"
+
+#ifndef SIOSTEER_VERSION
+#define SIOSTEER_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+	"Usage: siosteer COMMAND [OPTIONS]\n"
+	"\n"
+	"Keeps every connection of a Socket.IO (engine.io) session on the worker that owns it,\n"
+	"with an sk_reuseport BPF program in the kernel and no proxy in between.\n"
+	"\n"
+	"Commands:\n"
+	"  run     --port P --workers N [...] -- CMD [ARGS...]\n"
+	"          create N SO_REUSEPORT sockets, steer them, start CMD once per socket (fd 3)\n"
+	"  attach  IFACE --port P [...]   steer workers that bind P with SO_REUSEPORT themselves\n"
+	"  detach  IFACE --port P         undo attach: detach the program, remove the pins\n"
+	"  status  [--port P] [--json]    slots, owners, counters, table generation (from pins)\n"
+	"\n"
+	"Run 'siosteer COMMAND --help' for a command's options. See README.md for more.\n";
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings explain load failures (verifier log); its debug output is noise. */
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "run", cmd_run },
+		{ "attach", cmd_attach },
+		{ "detach", cmd_detach },
+		{ "status", cmd_status },
+	};
+	size_t i;
+
+	libbpf_set_print(libbpf_log);
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("siosteer %s\n", SIOSTEER_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	log_error("unknown command '%s' (see 'siosteer --help')", argv[1]);
+	return 2;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Options shared by the commands that steer a port (run, attach) and those that read it. */
+#ifndef SIOSTEER_OPTS_H
+#define SIOSTEER_OPTS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "../loader/loader.h"
+
+struct cli {
+	struct siosteer_opts steer;	/* port, key, prefixes, pin root, interface */
+	int workers;			/* run */
+	const char *bind_addr;		/* run */
+	double interval;		/* attach: seconds between socket scans */
+	int stop_timeout;		/* run: seconds between SIGTERM and SIGKILL */
+	bool json;
+	bool port_set;
+	char **cmd;			/* run: worker command after -- */
+};
+
+/* Long options every command accepts; IDs above 255 so they never clash with letters. */
+enum {
+	OPT_PORT = 256, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PIN_ROOT, OPT_IFACE,
+	OPT_WORKERS, OPT_BIND, OPT_INTERVAL, OPT_JSON, OPT_STOP_TIMEOUT, OPT_HELP, OPT_VERBOSE,
+};
+
+/*
+ * Parse argv with the given long options (getopt_long). Unknown options and bad values
+ * print one line and return -1; --help prints `usage` and returns 1.
+ */
+int cli_parse(int argc, char **argv, const struct option *longopts, const char *usage,
+	      struct cli *c);
+void cli_defaults(struct cli *c);
+/* Validate an interface name and return its index, or print one line and return -1. */
+int cli_ifindex(const char *ifname);
+
+#endif
