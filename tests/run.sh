@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run every test: unit binaries (build/tests/test_*), then each tests/ns/*.sh and
+# tests/bpf/*.sh. Each test prints its own PASS/FAIL line; this prints the summary line
+# "tests: N passed, N failed" and exits non-zero if anything failed.
+#   tests/run.sh [PATTERN]    only tests whose name contains PATTERN
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+pattern=${1:-}
+passed=0
+failed=0
+failures=()
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+
+run_one() {
+	local name=$1
+	shift
+	[ -n "$pattern" ] && [[ $name != *"$pattern"* ]] && return
+	local log=$logdir/$name.log start=$SECONDS
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'PASS  %-34s %4ds  %s\n' "$name" $((SECONDS - start)) "$(grep -E '^(RESULT|PASS)' "$log" | tail -1 | cut -c1-100)"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		printf 'FAIL  %-34s %4ds  (log: %s)\n' "$name" $((SECONDS - start)) "$log"
+		tail -n 25 "$log" | sed 's/^/      | /'
+	fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/bpf/*.sh tests/ns/*.sh; do
+	[ -f "$t" ] && run_one "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" bash "$t"
+done
+
+[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
