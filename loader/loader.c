@@ -354,7 +354,8 @@ int siosteer_table_sync(struct siosteer *s, const __u32 *weights, __u32 *moved)
 		err = -errno;
 		goto out;
 	}
-	for (i = 0; i < SIOSTEER_MAGLEV_SIZE; i++)
+	/* The first table moves nobody: nothing was steered before it. */
+	for (i = 0; st.generation > 1 && i < SIOSTEER_MAGLEV_SIZE; i++)
 		*moved += old_entry[i] != t->entry[i];
 	err = (int)st.generation;
 out:

@@ -79,6 +79,7 @@ struct agent {
 	struct group g;
 	__u64 warned[MAX_LISTENERS];	/* cookies we already complained about */
 	int nwarned;
+	__u32 moved;			/* buckets moved by the last scan */
 };
 
 /* IFACE may come before or after the options. */
@@ -256,6 +257,7 @@ static int scan(struct agent *a, struct siosteer_pinned *view, bool strict)
 		changed += r > 0;
 	}
 	gen = siosteer_table_sync(a->s, NULL, &moved);
+	a->moved = moved;
 	if (gen < 0) {
 		log_error("rebuild steering table: %s", strerror(-gen));
 		return gen;
@@ -356,10 +358,14 @@ int cmd_attach(int argc, char **argv)
 	gen = scan(&a, &view, true);
 	if (gen < 0)
 		goto out;
-	log_info("steering port %u on %s (key addr, /%u IPv4, /%u IPv6), table generation %d%s, "
+	if (siosteer_adopted(a.s))
+		log_info("adopted pinned state of port %u: table generation %d, %u client address "
+			 "buckets moved",
+			 a.c.steer.port, gen, a.moved);
+	log_info("steering port %u on %s (key addr, /%u IPv4, /%u IPv6), table generation %d, "
 		 "pins in %s",
 		 a.c.steer.port, a.c.steer.ifname, a.c.steer.prefix4, a.c.steer.prefix6, gen,
-		 siosteer_adopted(a.s) ? " (adopted)" : "", siosteer_pin_dir(a.s));
+		 siosteer_pin_dir(a.s));
 	rc = watch(&a, &view) ? 1 : 0;
 	detach_group(a.c.steer.port);
 out:
