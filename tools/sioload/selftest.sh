@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# sioload self-test: one real socket.io@4 echo-worker on 127.0.0.1 (a free port picked by
+# the kernel), sioload in each mode with 300 sessions; checks the exit status and the JSON.
+# The last line is `PASS sioload` or `FAIL sioload: why`.
+#   tools/sioload/selftest.sh            (builds build/sioload if needed)
+#   SIOLOAD=path NODE=path tools/sioload/selftest.sh
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build}
+SIOLOAD=${SIOLOAD:-$BUILD/sioload}
+NODE=${NODE:-node}
+N=300
+tmp=$(mktemp -d /tmp/sioload-selftest.XXXXXX)
+wpid=
+
+cleanup() {
+	if [ -n "$wpid" ]; then
+		kill "$wpid" 2>/dev/null
+		for _ in $(seq 1 30); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$wpid" 2>/dev/null
+		wait "$wpid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL sioload: $*"; exit 1; }
+
+if [ -z "${SIOLOAD_NO_BUILD:-}" ]; then
+	make --no-print-directory -f tools/sioload/sioload.mk BUILD="$BUILD" >"$tmp/build.log" 2>&1 ||
+		{ cat "$tmp/build.log"; fail "build failed"; }
+fi
+[ -x "$SIOLOAD" ] || fail "$SIOLOAD not found"
+command -v "$NODE" >/dev/null || fail "node not found"
+
+"$SIOLOAD" --help >"$tmp/help" || fail "--help exited non-zero"
+for o in --url --mode --new-conn --nsp --echo-bytes --sessions --concurrency --acks --threads \
+	--source-addrs --timeout --deadline --json --quiet --no-progress --show-errors --help; do
+	grep -q -- "$o" "$tmp/help" || fail "--help does not document $o"
+done
+
+"$NODE" tools/echo-worker.js --port 0 --host 127.0.0.1 >"$tmp/worker.out" 2>"$tmp/worker.err" &
+wpid=$!
+port=
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/^ready pid=[0-9]* port=\([0-9]*\)$/\1/p' "$tmp/worker.out")
+	[ -n "$port" ] && break
+	kill -0 "$wpid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -n "$port" ] || fail "echo-worker did not start: $(cat "$tmp/worker.err")"
+url="http://127.0.0.1:$port"
+
+# check_json FILE MODE NEW_CONN EXPECT_UPGRADES: all sessions OK, all on the worker's pid.
+check_json() {
+	"$NODE" -e '
+		const [file, mode, newConn, n, pid, ups] = process.argv.slice(1);
+		const lines = require("fs").readFileSync(file, "utf8").trim().split("\n");
+		if (lines.length !== 1) throw new Error(`expected one JSON line, got ${lines.length}`);
+		const r = JSON.parse(lines[0]);
+		const want = (c, m) => { if (!c) throw new Error(m); };
+		want(r.tool === "sioload" && r.mode === mode, `mode ${r.mode}`);
+		want(String(r.new_conn) === newConn, `new_conn ${r.new_conn}`);
+		want(r.sessions === +n && r.ok === +n && r.failed === 0, `ok ${r.ok} failed ${r.failed} ${JSON.stringify(r.fail)}`);
+		want(Object.values(r.fail).every((v) => v === 0), `fail ${JSON.stringify(r.fail)}`);
+		want(r.pids === 1 && r.per_pid[pid] === +n, `per_pid ${JSON.stringify(r.per_pid)}`);
+		want(r.ack_rtt_us.n === 3 * n && r.ack_rtt_us.p50 > 0 && r.ack_rtt_us.p99 >= r.ack_rtt_us.p50, "ack_rtt_us");
+		want(r.sessions_per_s > 0 && r.elapsed_s > 0 && r.cpu.us_per_session > 0, "rates");
+		want(r.ws_upgrades === +ups, `ws_upgrades ${r.ws_upgrades}`);
+	' "$@"
+}
+
+run=0
+while read -r mode newconn ups extra; do
+	run=$((run + 1))
+	args=(--url "$url" --mode "$mode" --sessions $N --concurrency 30 --acks 3 --deadline 60 --timeout 20 --json --quiet)
+	[ "$newconn" = true ] && args+=(--new-conn)
+	# shellcheck disable=SC2206
+	[ "$extra" != - ] && args+=($extra)
+	timeout 90 "$SIOLOAD" "${args[@]}" >"$tmp/out.$run" 2>"$tmp/err.$run"
+	rc=$?
+	[ $rc -eq 0 ] || fail "$mode new_conn=$newconn $extra: exit $rc: $(head -c 600 "$tmp/err.$run") $(cat "$tmp/out.$run")"
+	upgrades=$([ "$ups" = all ] && echo $N || echo 0)
+	msg=$(check_json "$tmp/out.$run" "$mode" "$newconn" $N "$wpid" "$upgrades" 2>&1) ||
+		fail "$mode new_conn=$newconn $extra: bad JSON: $(echo "$msg" | grep -m1 Error)"
+	label="$mode$([ "$newconn" = true ] && echo ' --new-conn')$([ "$extra" != - ] && echo " $extra")"
+	echo "ok   $label: $("$NODE" -e '
+		const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		console.log(`${r.ok}/${r.sessions} OK, ${r.sessions_per_s} sessions/s, ack p50 ${r.ack_rtt_us.p50} µs p99 ${r.ack_rtt_us.p99} µs`)' "$tmp/out.$run")"
+done <<'RUNS'
+polling false none -
+polling true none -
+upgrade false all -
+upgrade true all --echo-bytes 64 --threads 2
+websocket false all -
+RUNS
+
+# A failing run must say so: nothing listens on port 1 of 127.0.0.1.
+timeout 30 "$SIOLOAD" --url http://127.0.0.1:1 --mode polling -n 5 -c 2 --json --quiet --show-errors 0 >"$tmp/refused" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "refused port: exit $rc (want 1)"
+grep -q '"connect_error":5' "$tmp/refused" || fail "refused port: connect_error not counted: $(cat "$tmp/refused")"
+echo "ok   connection refused -> exit 1, connect_error 5"
+
+kill -0 "$wpid" 2>/dev/null || fail "echo-worker died: $(cat "$tmp/worker.err")"
+echo "PASS sioload"

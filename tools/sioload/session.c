@@ -1,0 +1,835 @@
+/* sioload — one Socket.IO session as a state machine over one or two connections.
+ *
+ * polling:   GET handshake -> 0{sid}; POST 40; GET -> 40{..}; M x (POST 42<id>["whoami"];
+ *            GET -> 43<id>[{pid}]); POST 41\x1e1 (disconnect + engine.io close, sent and
+ *            left to drain).
+ * upgrade:   the polling handshake and Socket.IO connect as above, then a WebSocket upgrade
+ *            with the sid: 2probe -> 3probe -> 5, and the M acks over the WebSocket.
+ * websocket: WebSocket with transport=websocket and no sid: 0{sid} -> 40 -> 40{..} -> acks.
+ *
+ * Requests of one session are sequential (a simplification: a browser keeps a GET pending
+ * while it POSTs). With --new-conn every HTTP request goes on a new TCP connection and asks
+ * `Connection: close`; otherwise one keep-alive connection is reused while the server lets
+ * it. */
+#include "sioload.h"
+#include "eio.h"
+#include "ws.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum phase {
+	PH_HANDSHAKE, /* engine.io open pending */
+	PH_CONNECT,   /* Socket.IO CONNECT sent, answer pending */
+	PH_UPGRADE,   /* upgrade mode: WebSocket upgrade request sent */
+	PH_PROBE,     /* 2probe sent, 3probe pending */
+	PH_ACKS,      /* emits in flight */
+};
+enum req_kind { RQ_NONE, RQ_HANDSHAKE, RQ_POST, RQ_POLL, RQ_UPGRADE };
+enum retry { RT_NONE, RT_HTTP, RT_WS };
+
+struct session {
+	struct worker *w;
+	uint64_t idx;
+	size_t act_pos;
+	enum phase phase;
+	enum req_kind rq;
+	enum retry retry;
+	const struct sockaddr_storage *src;
+	struct conn *pc; /* polling (HTTP) connection */
+	struct conn *wc; /* WebSocket connection */
+	struct buf q;    /* polling: packets waiting for the next POST */
+	struct buf req;  /* the HTTP request in flight, kept for one keep-alive retry */
+	struct buf tmp;
+	bool live;        /* false once counted and released */
+	bool req_retried, req_close;
+	bool emit_in_q;  /* q holds the current emit: start the clock when it is POSTed */
+	uint64_t t_start, t_timeout, t_emit, t_retry, retry_backoff;
+	uint64_t acks_done;
+	unsigned pending; /* 1: whoami ack awaited, 2: echo ack awaited */
+	long long ack_id, echo_id, next_id, pid;
+	char sid[64];
+	char wskey[25];
+	struct session *next_free;
+};
+
+static void session_release(struct session *s);
+
+static bool is_sid_unknown(const struct http_resp *r)
+{
+	const char *b = r->body.p ? buf_data(&r->body) : "";
+	size_t n = buf_avail(&r->body);
+	if (r->status != 400)
+		return false;
+	long long code;
+	if (!json_get_int(b, n, "code", &code) && code == 1)
+		return true;
+	return n >= 18 && !memcmp(b, "Session ID unknown", 18); /* upgrade answers in plain text */
+}
+
+static void report_failure(struct session *s, enum reason r, const char *fmt, va_list ap)
+{
+	struct shared *sh = s->w->sh;
+	if (atomic_fetch_add_explicit(&sh->errors_shown, 1, memory_order_relaxed) >=
+	    s->w->o->show_errors)
+		return;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* keep the line printable */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = (*p == EIO_SEP) ? '|' : ' ';
+	fprintf(stderr, "sioload: session %" PRIu64 " failed: %s: %s%s%s\n", s->idx,
+		reason_names[r], msg, s->sid[0] ? " sid=" : "", s->sid);
+}
+
+static void fail(struct session *s, enum reason r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct session *s, enum reason r, const char *fmt, ...)
+{
+	struct worker *w = s->w;
+	va_list ap;
+	va_start(ap, fmt);
+	report_failure(s, r, fmt, ap);
+	va_end(ap);
+	w->st.failed++;
+	w->st.fail[r]++;
+	atomic_fetch_add_explicit(&w->sh->failed, 1, memory_order_relaxed);
+	if (s->pc)
+		conn_retire(s->pc, false);
+	if (s->wc)
+		conn_retire(s->wc, false);
+	s->pc = s->wc = NULL;
+	session_release(s);
+}
+
+static const char *body_snip(const struct http_resp *r)
+{
+	static __thread char tmp[120];
+	size_t n = buf_avail(&r->body);
+	if (n >= sizeof tmp)
+		n = sizeof tmp - 1;
+	if (n)
+		memcpy(tmp, buf_data(&r->body), n);
+	tmp[n] = 0;
+	return tmp;
+}
+
+/* ---- building requests ---- */
+
+static void add_query(struct session *s, struct buf *b, const char *transport, bool sid)
+{
+	struct worker *w = s->w;
+	buf_adds(b, "?EIO=4&transport=");
+	buf_adds(b, transport);
+	if (!strcmp(transport, "polling")) {
+		/* cache buster, like engine.io-client's timestamp */
+		static const char a[] =
+			"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+		char t[12];
+		unsigned v = ++w->tok;
+		uint64_t r = rng_next(w);
+		int i = 0;
+		do {
+			t[i++] = a[v & 63];
+			v >>= 6;
+		} while (v && i < 5);
+		t[i++] = '.';
+		t[i++] = a[r & 63];
+		t[i++] = a[(r >> 6) & 63];
+		buf_adds(b, "&t=");
+		buf_add(b, t, (size_t)i);
+	}
+	if (sid) {
+		buf_adds(b, "&sid=");
+		buf_adds(b, s->sid);
+	}
+}
+
+static void retry_later(struct session *s, enum retry what)
+{
+	struct worker *w = s->w;
+	w->st.port_retries++;
+	s->retry = what;
+	s->retry_backoff = s->retry_backoff ? s->retry_backoff * 2 : 2000000; /* 2 ms .. */
+	if (s->retry_backoff > 100000000)
+		s->retry_backoff = 100000000;
+	s->t_retry = w->now + s->retry_backoff + rng_next(w) % (s->retry_backoff / 2 + 1);
+}
+
+/* Put s->req on the polling connection, opening one if needed. */
+static void issue(struct session *s)
+{
+	struct worker *w = s->w;
+	struct conn *c = s->pc;
+	if (c && (c->eof || c->close_after || c->busy || w->o->new_conn)) {
+		conn_retire(c, !c->busy);
+		s->pc = c = NULL;
+	}
+	if (!c) {
+		int err = 0;
+		c = conn_open(w, s, s->src, &err);
+		if (!c) {
+			if (err == EADDRNOTAVAIL || err == EADDRINUSE || err == EAGAIN) {
+				retry_later(s, RT_HTTP); /* local ports exhausted: try again */
+				return;
+			}
+			fail(s, R_CONNECT_ERROR, "connect: %s", strerror(err));
+			return;
+		}
+		s->pc = c;
+	}
+	s->retry_backoff = 0;
+	http_resp_reset(&c->resp);
+	buf_reset(&c->in);
+	if (buf_add(&c->out, buf_data(&s->req), buf_avail(&s->req))) {
+		fail(s, R_PROTOCOL_ERROR, "out of memory");
+		return;
+	}
+	c->busy = true;
+	c->nreq++;
+	w->st.http_requests++;
+	if (conn_flush(c))
+		fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+}
+
+static void http_send(struct session *s, enum req_kind rq, const char *body, size_t blen,
+		      bool close)
+{
+	const struct opts *o = s->w->o;
+	s->tmp.off = s->tmp.len = 0;
+	add_query(s, &s->tmp, "polling", rq != RQ_HANDSHAKE);
+	buf_reset(&s->req);
+	close = close || o->new_conn;
+	if (http_request(&s->req, body ? "POST" : "GET", o->host, o->path, buf_data(&s->tmp),
+			 buf_avail(&s->tmp), body, blen, close)) {
+		fail(s, R_PROTOCOL_ERROR, "out of memory");
+		return;
+	}
+	s->rq = rq;
+	s->req_retried = false;
+	s->req_close = close;
+	issue(s);
+}
+
+/* ---- WebSocket side ---- */
+
+static int ws_send(struct session *s, int opcode, const char *p, size_t n)
+{
+	struct conn *c = s->wc;
+	if (ws_frame(&c->out, opcode, p, n, (uint32_t)rng_next(s->w)))
+		return -1;
+	return conn_flush(c);
+}
+
+static void ws_open(struct session *s)
+{
+	struct worker *w = s->w;
+	int err = 0;
+	struct conn *c = conn_open(w, s, s->src, &err);
+	if (!c) {
+		if (err == EADDRNOTAVAIL || err == EADDRINUSE || err == EAGAIN) {
+			retry_later(s, RT_WS);
+			return;
+		}
+		fail(s, s->w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR,
+		     "connect: %s", strerror(err));
+		return;
+	}
+	s->retry_backoff = 0;
+	s->wc = c;
+	uint64_t r1 = rng_next(w), r2 = rng_next(w);
+	ws_make_key(r1, r2, s->wskey);
+	s->tmp.off = s->tmp.len = 0;
+	add_query(s, &s->tmp, "websocket", s->sid[0] != 0);
+	if (ws_upgrade_request(&c->out, w->o->host, w->o->path, buf_data(&s->tmp),
+			       buf_avail(&s->tmp), s->wskey)) {
+		fail(s, R_PROTOCOL_ERROR, "out of memory");
+		return;
+	}
+	c->busy = true;
+	c->nreq++;
+	w->st.http_requests++;
+	if (w->o->mode == MODE_UPGRADE)
+		s->phase = PH_UPGRADE;
+	if (conn_flush(c))
+		fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+}
+
+/* ---- session progress ---- */
+
+static void succeed(struct session *s)
+{
+	struct worker *w = s->w;
+	const struct opts *o = w->o;
+	w->st.ok++;
+	atomic_fetch_add_explicit(&w->sh->ok, 1, memory_order_relaxed);
+	hist_add(&w->st.session_time, (w->now - s->t_start) / 1000);
+	if (s->pid >= 0)
+		pidmap_add(&w->st.pids, s->pid, 1);
+	/* Say goodbye like socket.io-client's disconnect(), without waiting for the answer:
+	 * the connection drains the response and the server's FIN on its own. */
+	s->tmp.off = s->tmp.len = 0;
+	sio_disconnect(&s->tmp, o->nsp);
+	if (s->wc && s->wc->ws) {
+		struct conn *c = s->wc;
+		ws_send(s, WS_TEXT, buf_data(&s->tmp), buf_avail(&s->tmp));
+		static const char bye[2] = {0x03, (char)0xe8}; /* 1000 normal closure */
+		ws_send(s, WS_CLOSE, bye, 2);
+		s->wc = NULL;
+		conn_retire(c, true);
+	} else if (!s->wc) { /* polling: POST 41<RS>1 with Connection: close */
+		buf_add(&s->tmp, "\x1e" "1", 2); /* engine.io close */
+		buf_reset(&s->req);
+		struct buf q = {0};
+		add_query(s, &q, "polling", true);
+		http_request(&s->req, "POST", o->host, o->path, buf_data(&q), buf_avail(&q),
+			     buf_data(&s->tmp), buf_avail(&s->tmp), true);
+		buf_free(&q);
+		struct conn *c = s->pc;
+		s->pc = NULL;
+		if (c && (c->eof || c->close_after || c->busy || o->new_conn)) {
+			conn_retire(c, !c->busy);
+			c = NULL;
+		}
+		if (!c) {
+			int err;
+			c = conn_open(w, NULL, s->src, &err); /* best effort; no retry */
+		}
+		if (c) {
+			buf_add(&c->out, buf_data(&s->req), buf_avail(&s->req));
+			w->st.http_requests++;
+			conn_flush(c);
+			conn_retire(c, true);
+		}
+	}
+	if (s->pc)
+		conn_retire(s->pc, true);
+	if (s->wc)
+		conn_retire(s->wc, true);
+	s->pc = s->wc = NULL;
+	session_release(s);
+}
+
+static void send_emit(struct session *s)
+{
+	struct worker *w = s->w;
+	const struct opts *o = w->o;
+	s->ack_id = s->next_id++;
+	s->pending = 1;
+	bool ws = s->wc && s->wc->ws;
+	struct buf *b = ws ? &s->tmp : &s->q;
+	if (ws)
+		buf_reset(b);
+	else if (buf_avail(b))
+		buf_add(b, "\x1e", 1);
+	sio_emit(b, o->nsp, s->ack_id, "whoami", NULL, 0);
+	if (ws && ws_send(s, WS_TEXT, buf_data(b), buf_avail(b))) {
+		fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+		return;
+	}
+	if (o->echo_bytes) {
+		s->echo_id = s->next_id++;
+		s->pending |= 2;
+		if (ws)
+			buf_reset(b);
+		else
+			buf_add(b, "\x1e", 1);
+		sio_emit(b, o->nsp, s->echo_id, "echo", w->echo_str, o->echo_bytes);
+		if (ws && ws_send(s, WS_TEXT, buf_data(b), buf_avail(b))) {
+			fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+			return;
+		}
+	}
+	s->t_emit = w->now = now_ns();
+	s->emit_in_q = !ws;
+}
+
+static void acks_begin(struct session *s)
+{
+	s->phase = PH_ACKS;
+	if (s->w->o->acks == 0)
+		succeed(s);
+	else
+		send_emit(s);
+}
+
+/* Handle one Socket.IO packet (p: after the engine.io '4'). Returns false if s ended. */
+static bool on_sio(struct session *s, const char *p, size_t n)
+{
+	struct worker *w = s->w;
+	const struct opts *o = w->o;
+	struct sio_pkt k;
+	if (sio_parse(p, n, &k)) {
+		fail(s, R_PROTOCOL_ERROR, "bad Socket.IO packet '4%.*s'", (int)(n > 60 ? 60 : n), p);
+		return false;
+	}
+	if (!sio_nsp_is(&k, o->nsp))
+		return true; /* another namespace: not ours */
+	switch (k.type) {
+	case SIO_CONNECT:
+		if (s->phase != PH_CONNECT) {
+			fail(s, R_PROTOCOL_ERROR, "unexpected CONNECT");
+			return false;
+		}
+		hist_add(&w->st.connect_time, (now_ns() - s->t_start) / 1000);
+		if (o->mode == MODE_UPGRADE) {
+			ws_open(s); /* the polling GET that carried this asked Connection: close */
+			return s->live;
+		}
+		acks_begin(s);
+		return s->live;
+	case SIO_CONNECT_ERROR:
+		fail(s, R_CONNECT_ERROR, "CONNECT_ERROR %.*s", (int)(k.dlen > 80 ? 80 : k.dlen), k.data);
+		return false;
+	case SIO_DISCONNECT:
+		fail(s, R_PROTOCOL_ERROR, "server disconnected the socket");
+		return false;
+	case SIO_ACK:
+	case SIO_BINARY_ACK:
+		if (s->phase != PH_ACKS)
+			break;
+		if ((s->pending & 1) && k.id == s->ack_id) {
+			long long pid;
+			if (json_get_int(k.data, k.dlen, "pid", &pid)) {
+				fail(s, R_PROTOCOL_ERROR, "whoami ack without pid: %.*s",
+				     (int)(k.dlen > 80 ? 80 : k.dlen), k.data);
+				return false;
+			}
+			if (s->pid < 0) {
+				s->pid = pid;
+			} else if (pid != s->pid) {
+				fail(s, R_PID_CHANGED, "ack %llu from pid %lld, earlier ones from %lld",
+				     (unsigned long long)s->acks_done, pid, s->pid);
+				return false;
+			}
+			s->pending &= ~1u;
+		} else if ((s->pending & 2) && k.id == s->echo_id) {
+			/* expect ["<the string we sent>"] */
+			if (k.dlen != o->echo_bytes + 4 || memcmp(k.data + 2, w->echo_str, o->echo_bytes)) {
+				fail(s, R_PROTOCOL_ERROR, "echo ack differs from what was sent");
+				return false;
+			}
+			s->pending &= ~2u;
+		} else {
+			fail(s, R_PROTOCOL_ERROR, "ack for unknown id %lld", k.id);
+			return false;
+		}
+		if (!s->pending) {
+			w->now = now_ns();
+			hist_add(&w->st.ack_rtt, (w->now - s->t_emit) / 1000);
+			w->st.acks++;
+			if (++s->acks_done >= o->acks) {
+				succeed(s);
+				return false;
+			}
+			send_emit(s);
+			return s->live;
+		}
+		break;
+	default:
+		break; /* server-sent events etc. */
+	}
+	return true;
+}
+
+/* Handle one engine.io packet. Returns false if the session ended. */
+static bool on_eio(struct session *s, const char *p, size_t n, bool via_ws)
+{
+	struct worker *w = s->w;
+	if (!n) {
+		fail(s, R_PROTOCOL_ERROR, "empty engine.io packet");
+		return false;
+	}
+	switch (p[0]) {
+	case EIO_OPEN:
+		if (s->phase != PH_HANDSHAKE || json_get_str(p + 1, n - 1, "sid", s->sid, sizeof s->sid)) {
+			fail(s, R_PROTOCOL_ERROR, "bad open packet '%.*s'", (int)(n > 80 ? 80 : n), p);
+			return false;
+		}
+		s->phase = PH_CONNECT;
+		s->tmp.off = s->tmp.len = 0;
+		sio_connect(&s->tmp, w->o->nsp);
+		if (via_ws) {
+			if (ws_send(s, WS_TEXT, buf_data(&s->tmp), buf_avail(&s->tmp))) {
+				fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+				return false;
+			}
+		} else {
+			buf_add(&s->q, buf_data(&s->tmp), buf_avail(&s->tmp));
+		}
+		return true;
+	case EIO_PING:
+		w->st.pings++;
+		if (via_ws) {
+			if (ws_send(s, WS_TEXT, "3", 1)) {
+				fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+				return false;
+			}
+		} else {
+			if (buf_avail(&s->q))
+				buf_add(&s->q, "\x1e", 1);
+			buf_add(&s->q, "3", 1);
+		}
+		return true;
+	case EIO_PONG:
+		if (n == 6 && !memcmp(p, "3probe", 6) && via_ws && s->phase == PH_PROBE) {
+			if (ws_send(s, WS_TEXT, "5", 1)) { /* upgrade */
+				fail(s, R_UPGRADE_FAILED, "send: %s", strerror(errno));
+				return false;
+			}
+			if (s->pc) { /* idle; it asked Connection: close, so the server closes it */
+				conn_retire(s->pc, true);
+				s->pc = NULL;
+			}
+			acks_begin(s);
+			return s->live;
+		}
+		return true;
+	case EIO_NOOP:
+		return true;
+	case EIO_CLOSE:
+		fail(s, R_PROTOCOL_ERROR, "server sent engine.io close");
+		return false;
+	case EIO_MESSAGE:
+		return on_sio(s, p + 1, n - 1);
+	case 'b': /* base64 binary message: not used by whoami/echo */
+		return true;
+	default:
+		fail(s, R_PROTOCOL_ERROR, "unknown engine.io packet '%.*s'", (int)(n > 60 ? 60 : n), p);
+		return false;
+	}
+}
+
+/* The polling connection is idle: send what is queued, or poll. */
+static void poll_next(struct session *s)
+{
+	if (buf_avail(&s->q)) {
+		struct buf q = s->q; /* http_send copies the body into s->req */
+		if (s->emit_in_q)
+			s->t_emit = now_ns();
+		s->emit_in_q = false;
+		buf_reset(&s->q);
+		http_send(s, RQ_POST, buf_data(&q), buf_avail(&q), false);
+		return;
+	}
+	/* In upgrade mode the GET that should bring 40{...} is the last polling request: ask
+	 * the server to close the connection after it, so it, not we, ends up in TIME_WAIT. */
+	bool last = s->w->o->mode == MODE_UPGRADE && s->phase == PH_CONNECT;
+	http_send(s, RQ_POLL, NULL, 0, last);
+}
+
+static void on_http_response(struct session *s, struct conn *c)
+{
+	struct http_resp *r = &c->resp;
+	const char *body = r->body.p ? buf_data(&r->body) : "";
+	size_t blen = buf_avail(&r->body);
+	c->busy = false;
+	if (r->conn_close || s->req_close)
+		c->close_after = true;
+	if (r->status != 200) {
+		if (s->rq == RQ_HANDSHAKE)
+			fail(s, R_CONNECT_ERROR, "handshake: HTTP %d %s", r->status, body_snip(r));
+		else if (is_sid_unknown(r))
+			fail(s, R_SESSION_ID_UNKNOWN, "HTTP %d %s", r->status, body_snip(r));
+		else
+			fail(s, R_HTTP_ERROR, "HTTP %d %s", r->status, body_snip(r));
+		return;
+	}
+	if (c->close_after) { /* the server closes it: let it drain, use a new one next time */
+		s->pc = NULL;
+		conn_retire(c, true);
+	}
+	switch (s->rq) {
+	case RQ_HANDSHAKE:
+		if (!blen || body[0] != EIO_OPEN) {
+			fail(s, R_PROTOCOL_ERROR, "handshake answer '%s'", body_snip(r));
+			return;
+		}
+		/* fallthrough */
+	case RQ_POLL: {
+		const char *p = body, *e = body + blen, *pkt;
+		size_t n;
+		while (eio_next(&p, e, &pkt, &n))
+			if (!on_eio(s, pkt, n, false))
+				return;
+		break;
+	}
+	case RQ_POST:
+		if (blen != 2 || memcmp(body, "ok", 2)) {
+			fail(s, R_PROTOCOL_ERROR, "POST answer '%s'", body_snip(r));
+			return;
+		}
+		break;
+	default:
+		fail(s, R_PROTOCOL_ERROR, "response without request");
+		return;
+	}
+	if (s->phase == PH_UPGRADE || s->phase == PH_PROBE || s->retry)
+		return; /* the WebSocket side takes over */
+	poll_next(s);
+}
+
+static void on_ws_upgrade(struct session *s, struct conn *c)
+{
+	struct worker *w = s->w;
+	struct http_resp *r = &c->resp;
+	bool up = w->o->mode == MODE_UPGRADE;
+	c->busy = false;
+	if (r->status != 101) {
+		if (is_sid_unknown(r))
+			fail(s, R_SESSION_ID_UNKNOWN, "upgrade: HTTP %d %s", r->status, body_snip(r));
+		else
+			fail(s, up ? R_UPGRADE_FAILED : R_CONNECT_ERROR, "upgrade: HTTP %d %s", r->status,
+			     body_snip(r));
+		return;
+	}
+	char want[29];
+	ws_accept_for(s->wskey, want);
+	if (strcmp(want, r->ws_accept)) {
+		fail(s, up ? R_UPGRADE_FAILED : R_PROTOCOL_ERROR, "bad Sec-WebSocket-Accept '%s'",
+		     r->ws_accept);
+		return;
+	}
+	w->st.ws_upgrades++;
+	c->ws = true;
+	if (up) {
+		s->phase = PH_PROBE;
+		if (ws_send(s, WS_TEXT, "2probe", 6))
+			fail(s, R_UPGRADE_FAILED, "send: %s", strerror(errno));
+	}
+}
+
+/* Parse WebSocket frames in c->in. */
+static void on_ws_data(struct session *s, struct conn *c)
+{
+	for (int guard = 0; guard < 100000; guard++) {
+		struct ws_frame f;
+		int rc = ws_parse(buf_data(&c->in), buf_avail(&c->in), &f);
+		if (rc < 0) {
+			fail(s, R_PROTOCOL_ERROR, "bad WebSocket frame");
+			return;
+		}
+		if (rc == 0)
+			break;
+		const char *msg = NULL;
+		size_t mlen = 0;
+		switch (f.opcode) {
+		case WS_TEXT:
+		case WS_BINARY:
+		case WS_CONT:
+			if (f.opcode != WS_CONT)
+				buf_reset(&c->msg);
+			if (f.fin && !buf_avail(&c->msg)) {
+				msg = f.payload;
+				mlen = (size_t)f.len;
+			} else {
+				if (buf_avail(&c->msg) + f.len > WS_MAX_MESSAGE ||
+				    buf_add(&c->msg, f.payload, (size_t)f.len)) {
+					fail(s, R_PROTOCOL_ERROR, "WebSocket message too large");
+					return;
+				}
+				if (f.fin) {
+					msg = buf_data(&c->msg);
+					mlen = buf_avail(&c->msg);
+				}
+			}
+			if (msg && f.opcode == WS_BINARY)
+				msg = NULL; /* binary attachments: not used here */
+			break;
+		case WS_PING:
+			if (ws_send(s, WS_PONG, f.payload, (size_t)f.len)) {
+				fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+				return;
+			}
+			break;
+		case WS_PONG:
+			break;
+		case WS_CLOSE:
+			fail(s, R_HTTP_ERROR, "server closed the WebSocket (%s)",
+			     f.len >= 2 ? "with a status" : "no status");
+			return;
+		default:
+			fail(s, R_PROTOCOL_ERROR, "WebSocket opcode %d", f.opcode);
+			return;
+		}
+		/* Consume before dispatch: handlers may end the session and recycle c. */
+		size_t total = f.total;
+		bool had_msg = msg != NULL;
+		if (had_msg && msg != buf_data(&c->msg)) {
+			/* msg lives in c->in; handle it before consuming */
+			bool alive = on_eio(s, msg, mlen, true);
+			if (!alive)
+				return;
+			buf_consume(&c->in, total);
+			continue;
+		}
+		buf_consume(&c->in, total);
+		if (had_msg) {
+			bool alive = on_eio(s, msg, mlen, true);
+			buf_reset(&c->msg);
+			if (!alive)
+				return;
+		}
+	}
+	if (c->eof)
+		fail(s, R_HTTP_ERROR, "server closed the WebSocket connection");
+}
+
+void session_io(struct session *s, struct conn *c, int err)
+{
+	if (err) {
+		bool ws = c == s->wc;
+		if (c->nreq <= 1 && !c->resp.got && (c->connecting || err == ECONNREFUSED))
+			fail(s, ws && s->w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR,
+			     "connect: %s", strerror(err));
+		else
+			fail(s, R_HTTP_ERROR, "%s connection: %s", ws ? "WebSocket" : "HTTP",
+			     strerror(err));
+		return;
+	}
+	if (c == s->wc && c->ws) {
+		on_ws_data(s, c);
+		return;
+	}
+	if (!c->busy) { /* idle keep-alive connection */
+		if (buf_avail(&c->in)) {
+			fail(s, R_PROTOCOL_ERROR, "unsolicited data on an idle connection");
+			return;
+		}
+		if (c->eof) {
+			if (c == s->pc)
+				s->pc = NULL;
+			conn_retire(c, false);
+		}
+		return;
+	}
+	int rc = http_parse(&c->resp, &c->in, c->eof, false);
+	if (rc == HTTP_MORE) {
+		if (!c->eof)
+			return;
+		/* The server closed a reused keep-alive connection before answering: resend
+		 * once on a new connection, as HTTP clients do. */
+		if (c == s->pc && c->nreq > 1 && !c->resp.got && !s->req_retried) {
+			s->w->st.keepalive_retries++;
+			s->req_retried = true;
+			c->busy = false;
+			issue(s);
+			return;
+		}
+		fail(s, c == s->wc && s->w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_HTTP_ERROR,
+		     "connection closed before the response%s", c->resp.got ? " ended" : "");
+		return;
+	}
+	if (rc == HTTP_BAD) {
+		fail(s, R_PROTOCOL_ERROR, "malformed HTTP response");
+		return;
+	}
+	if (c == s->wc) {
+		on_ws_upgrade(s, c);
+		/* frames may have come with the 101 */
+		if (s->wc == c && c->ws && (buf_avail(&c->in) || c->eof))
+			on_ws_data(s, c);
+		return;
+	}
+	on_http_response(s, c);
+}
+
+/* ---- lifecycle ---- */
+
+static void session_release(struct session *s)
+{
+	struct worker *w = s->w;
+	s->live = false;
+	/* swap-remove from the active list */
+	struct session *last = w->act[--w->nact];
+	w->act[s->act_pos] = last;
+	last->act_pos = s->act_pos;
+	w->active--;
+	s->next_free = w->free_sessions;
+	w->free_sessions = s;
+}
+
+void session_start(struct worker *w, uint64_t idx)
+{
+	const struct opts *o = w->o;
+	struct session *s = w->free_sessions;
+	if (s) {
+		w->free_sessions = s->next_free;
+	} else {
+		s = calloc(1, sizeof *s);
+		if (!s) {
+			fprintf(stderr, "sioload: out of memory\n");
+			exit(2);
+		}
+	}
+	s->w = w;
+	s->idx = idx;
+	s->live = true;
+	s->phase = PH_HANDSHAKE;
+	s->rq = RQ_NONE;
+	s->retry = RT_NONE;
+	s->src = o->nsrc ? &o->src[idx % o->nsrc] : NULL;
+	s->pc = s->wc = NULL;
+	buf_reset(&s->q);
+	buf_reset(&s->req);
+	s->req_retried = s->req_close = s->emit_in_q = false;
+	s->t_start = w->now = now_ns();
+	s->t_timeout = s->t_start + (uint64_t)(o->timeout_s * 1e9);
+	s->t_retry = s->retry_backoff = 0;
+	s->acks_done = 0;
+	s->pending = 0;
+	s->ack_id = s->echo_id = -1;
+	s->next_id = 0;
+	s->pid = -1;
+	s->sid[0] = 0;
+	s->act_pos = w->nact;
+	w->act[w->nact++] = s;
+	w->active++;
+	w->st.started++;
+	atomic_fetch_add_explicit(&w->sh->started, 1, memory_order_relaxed);
+	if (o->mode == MODE_WEBSOCKET)
+		ws_open(s);
+	else
+		http_send(s, RQ_HANDSHAKE, NULL, 0, false);
+}
+
+void session_tick(struct session *s)
+{
+	struct worker *w = s->w;
+	if (w->now >= s->t_timeout) {
+		static const char *const ph[] = {"handshake", "connect", "upgrade", "probe", "acks"};
+		fail(s, R_TIMEOUT, "no progress within --timeout (phase %s, %llu acks)", ph[s->phase],
+		     (unsigned long long)s->acks_done);
+		return;
+	}
+	if (s->retry && w->now >= s->t_retry) {
+		enum retry what = s->retry;
+		s->retry = RT_NONE;
+		if (what == RT_HTTP)
+			issue(s);
+		else
+			ws_open(s);
+	}
+}
+
+void session_abort(struct session *s)
+{
+	s->w->st.cut_by_deadline++;
+	fail(s, R_TIMEOUT, "cut off by --deadline");
+}
+
+void sessions_free(struct worker *w)
+{
+	while (w->free_sessions) {
+		struct session *s = w->free_sessions;
+		w->free_sessions = s->next_free;
+		buf_free(&s->q);
+		buf_free(&s->req);
+		buf_free(&s->tmp);
+		free(s);
+	}
+}
