@@ -23,11 +23,11 @@ export Q BUILD
 
 CFLAGS_EXTRA ?=
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -I$(BUILD) $(CFLAGS_EXTRA)
+CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -I$(BUILD) -Ibpf $(CFLAGS_EXTRA)
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf $(CFLAGS_EXTRA)
 LDLIBS  := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp) -lcap -lelf -lz
 
-BPF_PROGS := select
+BPF_PROGS := select learn gate
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 SIOSTEER_SRCS := $(wildcard loader/*.c) $(wildcard userspace/*.c)
@@ -35,7 +35,9 @@ SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h)
 
 .PHONY: all deps test demo clean format
-all: $(BUILD)/siosteer
+# Keep BPF objects and skeletons: they are inputs of several rules.
+.SECONDARY:
+all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer
 
 $(BUILD)/vmlinux.h:
 	$(call msg,BTF,$@)

@@ -44,6 +44,22 @@
 #define SIOSTEER_MAP_OWNERS	 "owners"
 #define SIOSTEER_MAP_META	 "meta"
 
+/* sid steering maps (bpf/sid_maps.h). */
+#define SIOSTEER_MAP_SIDS	    "sids"
+#define SIOSTEER_MAP_CONNS	    "conns"
+#define SIOSTEER_MAP_LOAD	    "load"
+#define SIOSTEER_MAP_LEARN_COUNTERS "learn_counters"
+#define SIOSTEER_PIN_PROG_LEARN	    "learn"
+
+/* Default capacity of the learned sid -> slot map (--sessions-max). */
+#ifndef SIOSTEER_SIDS_DEFAULT
+#define SIOSTEER_SIDS_DEFAULT (1u << 20)
+#endif
+/* Connections placed but not yet answered; only needed until the handshake reply. */
+#ifndef SIOSTEER_CONNS_MAX
+#define SIOSTEER_CONNS_MAX 131072
+#endif
+
 enum siosteer_key {
 	SIOSTEER_KEY_ADDR = 0,	/* client address masked to a prefix, chosen at SYN */
 	SIOSTEER_KEY_SID = 1,	/* engine.io sid from the first request, address as fallback */
@@ -79,6 +95,14 @@ struct siosteer_counters {
 	__u64 select_error;	/* bpf_sk_select_reuseport failed other than -ENOENT */
 	__u64 ipv4;
 	__u64 ipv6;
+	/* sid mode */
+	__u64 first_data;	/* runs on a segment with payload (the first request) */
+	__u64 sid_hit;		/* sid known and its slot live: steered by sid */
+	__u64 sid_unknown;	/* sid absent from the map (or its slot gone): address key */
+	__u64 sid_bad;		/* sid= present but malformed or cut off: address key */
+	__u64 handshake;	/* request without sid: placed by the --place policy */
+	__u64 not_http;		/* payload is not an HTTP request line (e.g. TLS): address key */
+	__u64 conn_record_fail;	/* could not record the connection for the learner */
 };
 
 /* Who holds each slot; written by user space only, so `status` works without the agent. */
@@ -100,7 +124,53 @@ struct siosteer_meta {
 	__u32 mode;		/* enum siosteer_mode */
 	__s32 saved_syncookies;	/* sid mode: value to restore, -1 if untouched */
 	__u32 ifindex;
+	__u32 place;		/* enum siosteer_place */
+	__u32 gate;		/* enum siosteer_gate_kind */
 	char ifname[16];
+};
+
+enum siosteer_gate_kind {
+	SIOSTEER_GATE_NONE = 0,
+	SIOSTEER_GATE_XDP = 1,
+	SIOSTEER_GATE_TC = 2,
+};
+
+/* How sid mode places a session that has no sid yet (its handshake request). */
+enum siosteer_place {
+	SIOSTEER_PLACE_ADDR = 0,	/* the address key: one client address, one worker */
+	SIOSTEER_PLACE_LEAST = 1,	/* the live slot that was given the fewest sessions */
+	SIOSTEER_PLACE_RANDOM = 2,
+};
+
+/* A connection the selector placed, as the server sees it (IPv4 in word 0). */
+struct siosteer_conn {
+	__u32 client[4];
+	__u32 server[4];
+	__u16 client_port;	/* network order */
+	__u16 server_port;	/* network order */
+	__u32 pad;		/* keeps the hash key free of uninitialised bytes */
+};
+
+/* Value of the sids map: who owns a learned session. */
+struct siosteer_sid_owner {
+	__u32 slot;
+	__u32 pad;
+	__u64 learned_ns;	/* bpf_ktime_get_boot_ns() when the handshake reply was seen */
+};
+
+/* Per-slot session load, shared by the selector (placed) and the learner (learned). */
+struct siosteer_slot_load {
+	__u64 placed;		/* handshakes the selector gave this slot */
+	__u64 learned;		/* sessions the learner saw this slot open */
+};
+
+struct siosteer_learn_counters {
+	__u64 packets;		/* segments from the steered port */
+	__u64 scanned;		/* ...with payload, scanned for an engine.io open packet */
+	__u64 learned;		/* sid -> slot entries written */
+	__u64 no_conn;		/* open packet on a connection the selector did not place */
+	__u64 bad_sid;		/* open packet with an unusable sid */
+	__u64 not_tcp;
 };
 
 enum siosteer_mode {

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "internal.h"
 #include "bpffs.h"
 #include "maglev.h"
 #include "pinned.h"
@@ -26,21 +27,45 @@
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
 
-struct siosteer {
-	struct select_bpf *skel;
-	struct siosteer_opts o;
-	const char *root;
-	char pin_dir[PATH_MAX];
-	bool adopted;
-	bool loaded;	/* our objects are loaded and pinned: close() may remove them */
-	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd;
-};
 
 static const char *const pinned_maps[] = {
 	SIOSTEER_MAP_SLOTS,    SIOSTEER_MAP_TABLES, SIOSTEER_MAP_STATE,
 	SIOSTEER_MAP_COUNTERS, SIOSTEER_MAP_OWNERS, SIOSTEER_MAP_META,
+	SIOSTEER_MAP_SIDS,     SIOSTEER_MAP_CONNS,  SIOSTEER_MAP_LOAD,
 };
-#define N_PINNED_MAPS (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+#define N_PINNED_MAPS ((int)(sizeof(pinned_maps) / sizeof(pinned_maps[0])))
+
+int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names, int n)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		map = bpf_object__find_map_by_name(obj, names[i]);
+		if (!map)
+			continue;
+		siosteer_pin_path(path, sizeof(path), s->root, s->o.port, names[i]);
+		if (bpf_map__set_pin_path(map, path)) {
+			log_error("set pin path %s", path);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int loader_pin_prog(struct siosteer *s, struct bpf_program *prog, const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	siosteer_pin_path(path, sizeof(path), s->root, s->o.port, name);
+	unlink(path); /* replace the previous agent's pin with ours */
+	err = bpf_program__pin(prog, path);
+	if (err)
+		log_error("pin %s: %s", path, strerror(-err));
+	return err;
+}
 
 static void prefix_masks(const struct siosteer_opts *o, __u32 *m4, __u32 m6[4])
 {
@@ -96,6 +121,8 @@ static int write_meta(struct siosteer *s, const struct siosteer_meta *old)
 	m.agent_pid = getpid();
 	m.mode = s->o.mode;
 	m.saved_syncookies = s->adopted ? old->saved_syncookies : -1;
+	m.place = s->o.place;
+	m.gate = s->o.key == SIOSTEER_KEY_SID ? s->o.gate : SIOSTEER_GATE_NONE;
 	if (s->o.ifname) {
 		snprintf(m.ifname, sizeof(m.ifname), "%s", s->o.ifname);
 		m.ifindex = if_nametoindex(s->o.ifname);
@@ -127,10 +154,7 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 {
 	struct siosteer_meta old = { 0 };
 	struct siosteer *s;
-	struct bpf_map *map;
-	char path[PATH_MAX];
 	__u32 m4, m6[4];
-	size_t i;
 	int err;
 
 	s = calloc(1, sizeof(*s));
@@ -157,16 +181,14 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	prefix_masks(o, &m4, m6);
 	s->skel->rodata->mask4 = m4;
 	memcpy((void *)s->skel->rodata->mask6, m6, sizeof(m6));
+	s->skel->rodata->key_mode = o->key;
+	s->skel->rodata->place = o->place;
+	bpf_map__set_max_entries(s->skel->maps.sids,
+				 o->sessions_max ? o->sessions_max : SIOSTEER_SIDS_DEFAULT);
 	/* Same pin path for every map: libbpf reuses what is pinned, creates the rest. */
-	for (i = 0; i < N_PINNED_MAPS; i++) {
-		map = bpf_object__find_map_by_name(s->skel->obj, pinned_maps[i]);
-		siosteer_pin_path(path, sizeof(path), s->root, o->port, pinned_maps[i]);
-		if (!map || bpf_map__set_pin_path(map, path)) {
-			err = -EINVAL;
-			log_error("set pin path %s", path);
-			goto fail;
-		}
-	}
+	err = loader_pin_maps(s, s->skel->obj, pinned_maps, N_PINNED_MAPS);
+	if (err)
+		goto fail;
 	err = select_bpf__load(s->skel);
 	if (err) {
 		log_error("load BPF selector: %s (pinned maps in %s from an incompatible "
@@ -179,13 +201,12 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	s->state_fd = bpf_map__fd(s->skel->maps.state);
 	s->owners_fd = bpf_map__fd(s->skel->maps.owners);
 	s->meta_fd = bpf_map__fd(s->skel->maps.meta);
-	siosteer_pin_path(path, sizeof(path), s->root, o->port, SIOSTEER_PIN_PROG_SELECT);
-	unlink(path); /* replace the previous agent's program pin with ours */
-	err = bpf_program__pin(s->skel->progs.siosteer_select, path);
-	if (err) {
-		log_error("pin %s: %s", path, strerror(-err));
+	s->sids_fd = bpf_map__fd(s->skel->maps.sids);
+	err = loader_pin_prog(s, s->skel->progs.siosteer_select, SIOSTEER_PIN_PROG_SELECT);
+	if (err)
 		goto fail;
-	}
+	if (o->key == SIOSTEER_KEY_SID && (err = loader_sid_open(s)))
+		goto fail;
 	if (!s->adopted && (err = init_tables(s)))
 		goto fail;
 	err = write_meta(s, &old);
@@ -395,6 +416,7 @@ void siosteer_close(struct siosteer *s, bool keep)
 {
 	if (!s)
 		return;
+	loader_sid_close(s, keep);
 	if (!s->loaded) {
 		/* Nothing of ours is pinned (e.g. another agent owns the port): touch nothing
 		 * but the directory we may have created, if it is still empty. */

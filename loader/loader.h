@@ -21,7 +21,11 @@ struct siosteer_opts {
 	__u32 prefix4;		/* 0..32 */
 	__u32 prefix6;		/* 0..128 */
 	enum siosteer_mode mode;
-	const char *ifname;	/* NULL for none */
+	const char *ifname;	/* NULL for none; required with SIOSTEER_KEY_SID */
+	/* sid mode */
+	enum siosteer_place place;
+	enum siosteer_gate_kind gate;	/* XDP (default) or tc */
+	__u32 sessions_max;		/* capacity of the learned-sid map, 0: default */
 };
 
 struct siosteer;
@@ -31,6 +35,20 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out);
 /* True if open() found pinned state from an earlier agent and adopted it. */
 bool siosteer_adopted(const struct siosteer *s);
 const char *siosteer_pin_dir(const struct siosteer *s);
+
+/*
+ * sid mode: set tcp_syncookies=2 in this netns (the old value is recorded in the pins),
+ * attach the gate (XDP via libxdp, native then generic, or tc) and the tc egress learner
+ * to the interface. Adopted attachments are replaced. No-op in address mode.
+ */
+int siosteer_attach_iface(struct siosteer *s);
+
+/* Undo what a dead agent left on an interface (gate, learner, tcp_syncookies), from its
+ * pinned meta record. For `detach` when no agent runs. */
+void siosteer_undo_iface(const struct siosteer_meta *m);
+
+/* sid mode: forget every learned session of `slot` (its worker is gone). Returns count. */
+int siosteer_forget_slot_sessions(struct siosteer *s, __u32 slot);
 
 /* Attach the selector to the reuseport group that sock_fd belongs to. */
 int siosteer_attach_group(struct siosteer *s, int sock_fd);

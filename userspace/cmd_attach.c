@@ -39,9 +39,14 @@ static const char attach_usage[] =
 	"\n"
 	"Options:\n"
 	"  --port P          TCP port the workers listen on (required)\n"
-	"  --key addr        steer by client address (the only key so far)\n"
+	"  --key addr|sid    steer by client address (default), or by engine.io session id\n"
+	"                    read from each connection's first request (needs the interface)\n"
 	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"
 	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"
+	"  --place POLICY    sid mode: where a new session (no sid yet) goes: addr (default,\n"
+	"                    one client address one worker), least-loaded, random\n"
+	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"
+	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
 	"  --interval S      seconds between scans for new or dead workers (default 0.5)\n"
 	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
 	"                    /sys/fs/bpf/siosteer)\n"
@@ -59,6 +64,9 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },
 	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },
+	{ "place", required_argument, NULL, OPT_PLACE },
+	{ "gate", required_argument, NULL, OPT_GATE },
+	{ "sessions-max", required_argument, NULL, OPT_SESSIONS_MAX },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -108,7 +116,7 @@ static int parse_iface_cmd(int argc, char **argv, const char *usage, struct cli 
 		return -1;
 	}
 	c->steer.ifname = iface;
-	return cli_ifindex(iface) < 0 ? -1 : 0;
+	return cli_check_steer(c);
 }
 
 static bool same_group(struct group *g, const struct listener *l)
@@ -228,7 +236,9 @@ static int forget_dead(struct agent *a, struct siosteer_pinned *view)
 			continue;
 		if (!siosteer_slot_cookie(a->s, slot, &cookie))
 			continue;
-		log_info("slot %u: worker pid %u (%s) is gone; slot freed", slot, ow.pid, ow.comm);
+		log_info("slot %u: worker pid %u (%s) is gone; slot freed, %d learned sessions "
+			 "dropped",
+			 slot, ow.pid, ow.comm, siosteer_forget_slot_sessions(a->s, slot));
 		siosteer_slot_clear(a->s, slot);
 		n++;
 	}
@@ -356,16 +366,14 @@ int cmd_attach(int argc, char **argv)
 	if (siosteer_pinned_open(siosteer_pin_root(a.c.steer.pin_root), a.c.steer.port, &view))
 		goto out;
 	gen = scan(&a, &view, true);
-	if (gen < 0)
+	if (gen < 0 || siosteer_attach_iface(a.s))
 		goto out;
 	if (siosteer_adopted(a.s))
 		log_info("adopted pinned state of port %u: table generation %d, %u client address "
 			 "buckets moved",
 			 a.c.steer.port, gen, a.moved);
-	log_info("steering port %u on %s (key addr, /%u IPv4, /%u IPv6), table generation %d, "
-		 "pins in %s",
-		 a.c.steer.port, a.c.steer.ifname, a.c.steer.prefix4, a.c.steer.prefix6, gen,
-		 siosteer_pin_dir(a.s));
+	log_info("steering port %u (%s), table generation %d, pins in %s", a.c.steer.port,
+		 cli_describe_key(&a.c), gen, siosteer_pin_dir(a.s));
 	rc = watch(&a, &view) ? 1 : 0;
 	detach_group(a.c.steer.port);
 out:
@@ -399,7 +407,11 @@ int cmd_detach(int argc, char **argv)
 	}
 	err = siosteer_pinned_meta(&p, &m);
 	siosteer_pinned_close(&p);
-	if (!err && m.agent_pid && kill((pid_t)m.agent_pid, SIGTERM) == 0) {
+	if (err) {
+		log_error("read pinned state of port %u: %s", c.steer.port, strerror(-err));
+		return 1;
+	}
+	if (m.agent_pid && kill((pid_t)m.agent_pid, SIGTERM) == 0) {
 		/* The agent undoes everything itself; wait for its pins to go (bounded). */
 		for (i = 0; i < 100 && kill((pid_t)m.agent_pid, 0) == 0; i++)
 			usleep(50000);
@@ -407,6 +419,9 @@ int cmd_detach(int argc, char **argv)
 			log_error("agent pid %u did not stop within 5 s", m.agent_pid);
 			return 1;
 		}
+	} else {
+		/* No agent: undo its interface attachments and sysctl from the record. */
+		siosteer_undo_iface(&m);
 	}
 	detach_group(c.steer.port);
 	err = siosteer_unpin(root, c.steer.port);

@@ -36,9 +36,15 @@ static const char usage[] =
 	"Options:\n"
 	"  --port P          TCP port to serve (required)\n"
 	"  --workers N       number of workers and slots, 1..64 (required)\n"
-	"  --key addr        steer by client address (the only key so far)\n"
+	"  --key addr|sid    steer by client address (default), or by engine.io session id\n"
+	"                    read from each connection's first request (needs the interface)\n"
 	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"
 	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"
+	"  --place POLICY    sid mode: where a new session (no sid yet) goes: addr (default,\n"
+	"                    one client address one worker), least-loaded, random\n"
+	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"
+	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
+	"  --iface IFACE     ingress interface (required with --key sid)\n"
 	"  --bind ADDR       address to listen on (default :: = IPv6 and IPv4)\n"
 	"  --stop-timeout S  seconds between SIGTERM and SIGKILL on stop (default 5)\n"
 	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
@@ -52,7 +58,11 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },
 	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },
+	{ "place", required_argument, NULL, OPT_PLACE },
+	{ "gate", required_argument, NULL, OPT_GATE },
+	{ "sessions-max", required_argument, NULL, OPT_SESSIONS_MAX },
 	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -82,6 +92,13 @@ static void start(struct siosteer *s, struct worker *w, char **cmd, unsigned por
 		log_error("slot %d: fork: %s", w->slot, strerror(-pid));
 		w->restart_at = now_mono() + 1;
 		return;
+	}
+	if (restarted) {
+		int n = siosteer_forget_slot_sessions(s, (__u32)w->slot);
+
+		if (n)
+			log_info("slot %d: dropped %d learned sessions of the previous worker",
+				 w->slot, n);
 	}
 	/* /proc/<pid>/comm still says "siosteer" until the child has exec'd. */
 	siosteer_slot_owner(s, (__u32)w->slot, pid, restarted, basename(cmd[0]));
@@ -158,6 +175,8 @@ int cmd_run(int argc, char **argv)
 			  "(see 'siosteer run --help')");
 		return 2;
 	}
+	if (cli_check_steer(&c))
+		return 2;
 	if (caps_require(CAPS_RUN) || preflight_kernel())
 		return 1;
 	c.steer.mode = SIOSTEER_MODE_RUN;
@@ -180,16 +199,16 @@ int cmd_run(int argc, char **argv)
 		log_error("build steering table: %s", strerror(-gen));
 		goto out_close;
 	}
+	if (siosteer_attach_iface(s))
+		goto out_close;
 	err = siosteer_attach_group(s, fds[0]);
 	if (err) {
 		log_error("attach sk_reuseport program to port %u: %s", c.steer.port,
 			  strerror(-err));
 		goto out_close;
 	}
-	log_info("steering port %u (key addr, /%u IPv4, /%u IPv6) over %d slots, table "
-		 "generation %d, pins in %s",
-		 c.steer.port, c.steer.prefix4, c.steer.prefix6, c.workers, gen,
-		 siosteer_pin_dir(s));
+	log_info("steering port %u (%s) over %d slots, table generation %d, pins in %s",
+		 c.steer.port, cli_describe_key(&c), c.workers, gen, siosteer_pin_dir(s));
 
 	sfd = signal_fd(&oldmask);
 	if (sfd < 0) {

@@ -12,6 +12,11 @@ void log_set_level(enum log_level l)
 	level = l;
 }
 
+enum log_level log_get_level(void)
+{
+	return level;
+}
+
 void log_msg(enum log_level l, const char *fmt, ...)
 {
 	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };

@@ -23,13 +23,14 @@ static const char usage[] =
 	"  attach  IFACE --port P [...]   steer workers that bind P with SO_REUSEPORT themselves\n"
 	"  detach  IFACE --port P         undo attach: detach the program, remove the pins\n"
 	"  status  [--port P] [--json]    slots, owners, counters, table generation (from pins)\n"
+	"  sessions --port P [--json]     sessions learned by sid steering, per-slot totals\n"
 	"\n"
 	"Run 'siosteer COMMAND --help' for a command's options. See README.md for more.\n";
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	/* libbpf's warnings explain load failures (verifier log); its debug output is noise. */
-	if (level == LIBBPF_DEBUG)
+	/* libbpf's warnings explain load failures (verifier log); its debug output is for -v. */
+	if (level == LIBBPF_DEBUG && log_get_level() < LOG_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
 		{ "attach", cmd_attach },
 		{ "detach", cmd_detach },
 		{ "status", cmd_status },
+		{ "sessions", cmd_sessions },
 	};
 	size_t i;
 

@@ -19,6 +19,25 @@ void cli_defaults(struct cli *c)
 	c->bind_addr = "::";
 	c->interval = 0.5;
 	c->stop_timeout = 5;
+	c->steer.gate = SIOSTEER_GATE_XDP;
+}
+
+int cli_check_steer(struct cli *c)
+{
+	if (c->steer.key == SIOSTEER_KEY_SID) {
+		if (!c->steer.ifname) {
+			log_error("--key sid needs the ingress interface (--iface for run)");
+			return -1;
+		}
+		return cli_ifindex(c->steer.ifname) < 0 ? -1 : 0;
+	}
+	if (c->place_set || c->steer.sessions_max) {
+		log_error("--place and --sessions-max only apply to --key sid");
+		return -1;
+	}
+	if (c->steer.ifname)
+		return cli_ifindex(c->steer.ifname) < 0 ? -1 : 0;
+	return 0;
 }
 
 static int parse_uint(const char *opt, const char *s, long min, long max, long *out)
@@ -72,8 +91,7 @@ int cli_parse(int argc, char **argv, const struct option *longopts, const char *
 			if (!strcmp(optarg, "addr")) {
 				c->steer.key = SIOSTEER_KEY_ADDR;
 			} else if (!strcmp(optarg, "sid")) {
-				log_error("--key sid: sid steering is not built yet; use --key addr");
-				return -1;
+				c->steer.key = SIOSTEER_KEY_SID;
 			} else {
 				log_error("--key: '%s' is not a key (addr or sid)", optarg);
 				return -1;
@@ -119,6 +137,40 @@ int cli_parse(int argc, char **argv, const struct option *longopts, const char *
 				return -1;
 			c->stop_timeout = (int)v;
 			break;
+		case OPT_PLACE:
+			if (!strcmp(optarg, "addr")) {
+				c->steer.place = SIOSTEER_PLACE_ADDR;
+			} else if (!strcmp(optarg, "least-loaded")) {
+				c->steer.place = SIOSTEER_PLACE_LEAST;
+			} else if (!strcmp(optarg, "random")) {
+				c->steer.place = SIOSTEER_PLACE_RANDOM;
+			} else {
+				log_error("--place: '%s' is not a policy (addr, least-loaded or "
+					  "random)", optarg);
+				return -1;
+			}
+			c->place_set = true;
+			break;
+		case OPT_GATE:
+			if (!strcmp(optarg, "xdp")) {
+				c->steer.gate = SIOSTEER_GATE_XDP;
+			} else if (!strcmp(optarg, "tc")) {
+				c->steer.gate = SIOSTEER_GATE_TC;
+			} else {
+				log_error("--gate: '%s' is not a gate (xdp or tc)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_SESSIONS_MAX:
+			if (parse_uint("--sessions-max", optarg, 1024, 1L << 26, &v))
+				return -1;
+			c->steer.sessions_max = (__u32)v;
+			break;
+		case OPT_LIMIT:
+			if (parse_uint("--limit", optarg, 0, 1L << 30, &v))
+				return -1;
+			c->limit = (int)v;
+			break;
 		case OPT_JSON:
 			c->json = true;
 			break;
@@ -139,4 +191,20 @@ int cli_parse(int argc, char **argv, const struct option *longopts, const char *
 		}
 	}
 	return 0;
+}
+
+const char *cli_describe_key(const struct cli *c)
+{
+	static const char *const place[] = { "addr", "least-loaded", "random" };
+	static char buf[160];
+
+	if (c->steer.key == SIOSTEER_KEY_SID)
+		snprintf(buf, sizeof(buf),
+			 "key sid on %s, new sessions by %s, fallback /%u IPv4 /%u IPv6, %s gate",
+			 c->steer.ifname, place[c->steer.place % 3], c->steer.prefix4,
+			 c->steer.prefix6, c->steer.gate == SIOSTEER_GATE_TC ? "tc" : "XDP");
+	else
+		snprintf(buf, sizeof(buf), "key addr, /%u IPv4, /%u IPv6", c->steer.prefix4,
+			 c->steer.prefix6);
+	return buf;
 }

@@ -15,7 +15,9 @@ struct cli {
 	double interval;		/* attach: seconds between socket scans */
 	int stop_timeout;		/* run: seconds between SIGTERM and SIGKILL */
 	bool json;
+	int limit;			/* sessions: rows to print */
 	bool port_set;
+	bool place_set;
 	char **cmd;			/* run: worker command after -- */
 };
 
@@ -23,6 +25,7 @@ struct cli {
 enum {
 	OPT_PORT = 256, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PIN_ROOT, OPT_IFACE,
 	OPT_WORKERS, OPT_BIND, OPT_INTERVAL, OPT_JSON, OPT_STOP_TIMEOUT, OPT_HELP, OPT_VERBOSE,
+	OPT_PLACE, OPT_GATE, OPT_SESSIONS_MAX, OPT_LIMIT,
 };
 
 /*
@@ -32,6 +35,10 @@ enum {
 int cli_parse(int argc, char **argv, const struct option *longopts, const char *usage,
 	      struct cli *c);
 void cli_defaults(struct cli *c);
+/* Check combinations after parsing (e.g. --key sid needs an interface). 0 or -1. */
+int cli_check_steer(struct cli *c);
+/* "key sid on eth0, ..." for log lines. */
+const char *cli_describe_key(const struct cli *c);
 /* Validate an interface name and return its index, or print one line and return -1. */
 int cli_ifindex(const char *ifname);
 

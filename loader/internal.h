@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* The loader's handle, shared by its source files only. */
+#ifndef SIOSTEER_LOADER_INTERNAL_H
+#define SIOSTEER_LOADER_INTERNAL_H
+
+#include <limits.h>
+#include "loader.h"
+
+struct select_bpf;
+struct learn_bpf;
+struct gate_bpf;
+struct xdp_program;
+
+struct siosteer {
+	struct select_bpf *skel;
+	struct learn_bpf *learn;
+	struct gate_bpf *gate;
+	struct xdp_program *xdp;	/* the gate, when attached with libxdp */
+	struct siosteer_opts o;
+	const char *root;
+	char pin_dir[PATH_MAX];
+	bool adopted;
+	bool loaded;	/* our objects are loaded and pinned: close() may remove them */
+	bool iface_attached;
+	int ifindex;
+	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd, sids_fd;
+};
+
+/* Set the pin path of each named map of obj to <pin_dir>/<name>. */
+int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names,
+		    int n);
+/* Pin prog at <pin_dir>/<name>, replacing an earlier agent's pin. */
+int loader_pin_prog(struct siosteer *s, struct bpf_program *prog, const char *name);
+
+/* sid mode pieces (loader_sid.c). */
+int loader_sid_open(struct siosteer *s);
+void loader_sid_close(struct siosteer *s, bool keep);
+
+#endif

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sid steering in the loader: the tc egress learner and the gate share the selector's
+ * pinned maps; attaching them to the interface also switches the namespace to
+ * tcp_syncookies=2 (recording the old value in the pins, for detach or the next agent).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "internal.h"
+#include "pinned.h"
+#include "tc.h"
+#include "gate.skel.h"
+#include "select.skel.h"
+#include "learn.skel.h"
+#include "../bpf/gate.h"
+#include "sid_parse.h"
+#include "../userspace/log.h"
+#include "../userspace/syncookies.h"
+
+static const char *const learn_maps[] = {
+	SIOSTEER_MAP_SIDS,
+	SIOSTEER_MAP_CONNS,
+	SIOSTEER_MAP_LOAD,
+	SIOSTEER_MAP_LEARN_COUNTERS,
+};
+static const char *const gate_maps[] = { SIOSTEER_MAP_GATE_COUNTERS };
+
+int loader_sid_open(struct siosteer *s)
+{
+	int err;
+
+	s->learn = learn_bpf__open();
+	s->gate = gate_bpf__open();
+	if (!s->learn || !s->gate) {
+		log_error("open BPF learner/gate: %s", strerror(errno));
+		return -errno;
+	}
+	s->learn->rodata->port = s->o.port;
+	s->gate->rodata->port = s->o.port;
+	bpf_map__set_max_entries(s->learn->maps.sids, bpf_map__max_entries(s->skel->maps.sids));
+	err = loader_pin_maps(s, s->learn->obj, learn_maps, 4);
+	if (!err)
+		err = loader_pin_maps(s, s->gate->obj, gate_maps, 1);
+	if (err)
+		return err;
+	err = learn_bpf__load(s->learn);
+	if (err) {
+		log_error("load BPF learner: %s", strerror(-err));
+		return err;
+	}
+	err = loader_pin_prog(s, s->learn->progs.siosteer_learn, SIOSTEER_PIN_PROG_LEARN);
+	if (err)
+		return err;
+	/* The gate object holds both variants; load only the one in use. libxdp loads the
+	 * XDP one itself, as an extension of its dispatcher. */
+	if (s->o.gate == SIOSTEER_GATE_TC) {
+		bpf_program__set_autoload(s->gate->progs.siosteer_gate_xdp, false);
+		err = gate_bpf__load(s->gate);
+		if (err) {
+			log_error("load BPF gate: %s", strerror(-err));
+			return err;
+		}
+		err = loader_pin_prog(s, s->gate->progs.siosteer_gate_tc, SIOSTEER_PIN_PROG_GATE);
+	} else {
+		bpf_program__set_autoload(s->gate->progs.siosteer_gate_tc, false);
+	}
+	return err;
+}
+
+/* Remove a gate an earlier agent left on the interface (it died without detaching). */
+static void remove_stale_xdp_gate(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+
+	if (libxdp_get_error(mp))
+		return;
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+		/* Kernel program names are cut to 15 characters. */
+		if (!strncmp(xdp_program__name(p), "siosteer_gate_xdp", 15)) {
+			xdp_program__detach(p, ifindex, XDP_MODE_UNSPEC, 0);
+			log_info("removed the gate an earlier agent left on ifindex %d", ifindex);
+			break;
+		}
+	}
+	xdp_multiprog__close(mp);
+}
+
+static int attach_xdp_gate(struct siosteer *s)
+{
+	int err;
+
+	remove_stale_xdp_gate(s->ifindex);
+	s->xdp = xdp_program__from_bpf_obj(s->gate->obj, "xdp");
+	err = (int)libxdp_get_error(s->xdp);
+	if (err) {
+		s->xdp = NULL;
+		log_error("prepare XDP gate: %s", strerror(-err));
+		return err;
+	}
+	err = xdp_program__attach(s->xdp, s->ifindex, XDP_MODE_NATIVE, 0);
+	if (err) {
+		log_info("native XDP on %s failed (%s); using generic XDP", s->o.ifname,
+			 strerror(-err));
+		err = xdp_program__attach(s->xdp, s->ifindex, XDP_MODE_SKB, 0);
+	}
+	if (err) {
+		log_error("attach XDP gate to %s: %s (try --gate tc)", s->o.ifname, strerror(-err));
+		return err;
+	}
+	return loader_pin_prog(s, s->gate->progs.siosteer_gate_xdp, SIOSTEER_PIN_PROG_GATE);
+}
+
+static int switch_syncookies(struct siosteer *s)
+{
+	struct siosteer_meta m;
+	__u32 zero = 0;
+	int cur = syncookies_get(), err;
+
+	if (cur < 0) {
+		log_error("read net.ipv4.tcp_syncookies: %s", strerror(-cur));
+		return cur;
+	}
+	if (bpf_map_lookup_elem(s->meta_fd, &zero, &m))
+		return -errno;
+	if (m.saved_syncookies < 0) {
+		/* Record before changing, so a crash right after still knows the old value. */
+		m.saved_syncookies = cur;
+		if (bpf_map_update_elem(s->meta_fd, &zero, &m, BPF_ANY))
+			return -errno;
+	}
+	if (cur == 2)
+		return 0;
+	err = syncookies_set(2);
+	if (err) {
+		log_error("set net.ipv4.tcp_syncookies=2: %s", strerror(-err));
+		return err;
+	}
+	log_info("net.ipv4.tcp_syncookies %d -> 2 in this network namespace: every listener "
+		 "here answers SYNs with cookies until detach restores %d",
+		 cur, m.saved_syncookies);
+	return 0;
+}
+
+int siosteer_attach_iface(struct siosteer *s)
+{
+	int err;
+
+	if (s->o.key != SIOSTEER_KEY_SID)
+		return 0;
+	s->ifindex = (int)if_nametoindex(s->o.ifname);
+	if (!s->ifindex) {
+		log_error("no interface named '%s'", s->o.ifname);
+		return -ENODEV;
+	}
+	/* libxdp keeps its dispatcher pins in a bpffs: use ours when it is not the default. */
+	if (strcmp(s->root, SIOSTEER_PIN_ROOT_DEFAULT))
+		setenv("LIBXDP_BPFFS", s->root, 0);
+	err = switch_syncookies(s);
+	if (err)
+		return err;
+	s->iface_attached = true;
+	err = tc_attach(s->ifindex, TC_LEARN, bpf_program__fd(s->learn->progs.siosteer_learn));
+	if (err) {
+		log_error("attach tc egress learner to %s: %s", s->o.ifname, strerror(-err));
+		return err;
+	}
+	if (s->o.gate == SIOSTEER_GATE_TC) {
+		err = tc_attach(s->ifindex, TC_GATE,
+				bpf_program__fd(s->gate->progs.siosteer_gate_tc));
+		if (err)
+			log_error("attach tc ingress gate to %s: %s", s->o.ifname, strerror(-err));
+		return err;
+	}
+	return attach_xdp_gate(s);
+}
+
+int siosteer_forget_slot_sessions(struct siosteer *s, __u32 slot)
+{
+	struct siosteer_sid_owner owner;
+	struct siosteer_sid key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	if (s->o.key != SIOSTEER_KEY_SID)
+		return 0;
+	/* Deleting while iterating restarts the walk at worst; bounded by the map size. */
+	while (!bpf_map_get_next_key(s->sids_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(s->sids_fd, &key, &owner) && owner.slot == slot &&
+		    !bpf_map_delete_elem(s->sids_fd, &key))
+			n++;
+	}
+	return n;
+}
+
+void loader_sid_close(struct siosteer *s, bool keep)
+{
+	struct siosteer_meta m;
+	__u32 zero = 0;
+	int err;
+
+	if (!keep && s->iface_attached) {
+		tc_detach(s->ifindex, TC_LEARN);
+		tc_detach(s->ifindex, TC_GATE);
+		if (s->xdp)
+			xdp_program__detach(s->xdp, s->ifindex, XDP_MODE_UNSPEC, 0);
+		if (!bpf_map_lookup_elem(s->meta_fd, &zero, &m) && m.saved_syncookies >= 0) {
+			err = syncookies_set(m.saved_syncookies);
+			if (err)
+				log_error("restore net.ipv4.tcp_syncookies=%d: %s",
+					  m.saved_syncookies, strerror(-err));
+			else
+				log_info("net.ipv4.tcp_syncookies restored to %d",
+					 m.saved_syncookies);
+		}
+	}
+	xdp_program__close(s->xdp);
+	s->xdp = NULL;
+	learn_bpf__destroy(s->learn);
+	gate_bpf__destroy(s->gate);
+	s->learn = NULL;
+	s->gate = NULL;
+}
+
+void siosteer_undo_iface(const struct siosteer_meta *m)
+{
+	int err;
+
+	if (m->key != SIOSTEER_KEY_SID || !m->ifindex)
+		return;
+	tc_detach((int)m->ifindex, TC_LEARN);
+	tc_detach((int)m->ifindex, TC_GATE);
+	remove_stale_xdp_gate((int)m->ifindex);
+	if (m->saved_syncookies >= 0) {
+		err = syncookies_set(m->saved_syncookies);
+		if (err)
+			log_error("restore net.ipv4.tcp_syncookies=%d: %s", m->saved_syncookies,
+				  strerror(-err));
+		else
+			log_info("net.ipv4.tcp_syncookies restored to %d", m->saved_syncookies);
+	}
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <bpf/libbpf.h>
+
+#include "tc.h"
+
+/* Handles and priorities picked to be ours; the TIME_WAIT program runs before the gate. */
+#define TC_HANDLE_BASE 0x5100
+#define TC_PRIO_BASE   0x5100
+
+static void hook_of(int ifindex, enum tc_slot which, struct bpf_tc_hook *h)
+{
+	h->sz = sizeof(*h);
+	h->ifindex = ifindex;
+	h->attach_point = which == TC_LEARN ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+int tc_attach(int ifindex, enum tc_slot which, int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE_BASE + which,
+			    .priority = TC_PRIO_BASE + which, .prog_fd = prog_fd,
+			    .flags = BPF_TC_F_REPLACE);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h);
+	int err;
+
+	hook_of(ifindex, which, &h);
+	/* One clsact qdisc serves both directions; it may exist already (ours or not). */
+	err = bpf_tc_hook_create(&h);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&h, &o);
+}
+
+int tc_detach(int ifindex, enum tc_slot which)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE_BASE + which,
+			    .priority = TC_PRIO_BASE + which);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h);
+	int err;
+
+	hook_of(ifindex, which, &h);
+	err = bpf_tc_detach(&h, &o);
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* tc (clsact) attachment of siosteer's programs, by fixed handle so a restart replaces. */
+#ifndef SIOSTEER_TC_H
+#define SIOSTEER_TC_H
+
+#include <stdbool.h>
+
+enum tc_slot {
+	TC_LEARN = 1,	/* egress: the learner */
+	TC_GATE = 2,	/* ingress: the gate, with --gate tc */
+	TC_TW = 3,	/* ingress: TIME_WAIT collisions, before the gate */
+};
+
+/* Attach (or replace our earlier) filter. Returns 0 or -errno. */
+int tc_attach(int ifindex, enum tc_slot which, int prog_fd);
+/* Remove our filter; a missing one is not an error. */
+int tc_detach(int ifindex, enum tc_slot which);
+
+#endif

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * siosteer sessions: the learned engine.io sessions of a port (sid, slot, worker pid, age)
+ * and per-slot totals, read from the pinned sids map. No agent needs to run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "commands.h"
+#include "caps.h"
+#include "log.h"
+#include "opts.h"
+#include "sid_parse.h"
+#include "../loader/pinned.h"
+
+static const char usage[] =
+	"Usage: siosteer sessions [--port P] [--json] [--limit N] [--pin-root DIR]\n"
+	"\n"
+	"List the sessions sid steering has learned: sid, slot, worker pid and age, then how\n"
+	"many sessions each slot holds. --limit N prints at most N sessions (default 50,\n"
+	"0 = only the totals). Reads the pinned maps, so no agent needs to run.\n";
+
+static const struct option longopts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static double boot_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cmd_sessions(int argc, char **argv)
+{
+	__u64 per_slot[SIOSTEER_MAX_SLOTS] = { 0 }, total = 0;
+	struct siosteer_owner owners[SIOSTEER_MAX_SLOTS];
+	struct siosteer_sid key, next;
+	struct siosteer_sid_owner v;
+	struct siosteer_pinned p;
+	struct cli c;
+	const char *root;
+	void *prev = NULL;
+	double now = boot_seconds();
+	int err, fd, printed = 0, slot, first = 1;
+	char path[512];
+
+	cli_defaults(&c);
+	c.limit = 50;
+	err = cli_parse(argc, argv, longopts, usage, &c);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (!c.port_set) {
+		log_error("sessions needs --port (see --help)");
+		return 2;
+	}
+	if (caps_require(CAPS_READ))
+		return 1;
+	root = siosteer_pin_root(c.steer.pin_root);
+	err = siosteer_pinned_open(root, c.steer.port, &p);
+	if (err) {
+		log_error("port %u is not steered (no pins in %s/%u): %s", c.steer.port, root,
+			  c.steer.port, strerror(-err));
+		return 1;
+	}
+	siosteer_pin_path(path, sizeof(path), root, c.steer.port, SIOSTEER_MAP_SIDS);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		log_error("port %u does not steer by sid (no %s)", c.steer.port, path);
+		siosteer_pinned_close(&p);
+		return 1;
+	}
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
+		if (siosteer_pinned_owner(&p, (__u32)slot, &owners[slot]))
+			memset(&owners[slot], 0, sizeof(owners[slot]));
+	siosteer_pinned_close(&p);
+
+	if (c.json)
+		printf("{\"port\":%u,\"sessions\":[", c.steer.port);
+	else if (c.limit)
+		printf("%-*s  %-4s  %-7s  %s\n", SIOSTEER_SID_MAX > 24 ? 24 : SIOSTEER_SID_MAX,
+		       "sid", "slot", "pid", "age");
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) || v.slot >= SIOSTEER_MAX_SLOTS)
+			continue;
+		per_slot[v.slot]++;
+		total++;
+		if (printed >= c.limit)
+			continue;
+		printed++;
+		if (c.json)
+			printf("%s{\"sid\":\"%.*s\",\"slot\":%u,\"pid\":%u,\"age_s\":%.1f}",
+			       first ? "" : ",", key.len, key.s, v.slot, owners[v.slot].pid,
+			       now - v.learned_ns / 1e9);
+		else
+			printf("%-24.*s  %-4u  %-7u  %.1fs\n", key.len, key.s, v.slot,
+			       owners[v.slot].pid, now - v.learned_ns / 1e9);
+		first = 0;
+	}
+	close(fd);
+	if (c.json) {
+		printf("],\"total\":%llu,\"per_slot\":{", (unsigned long long)total);
+		for (first = 1, slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
+			if (!per_slot[slot] && !owners[slot].pid)
+				continue;
+			printf("%s\"%d\":{\"pid\":%u,\"sessions\":%llu}", first ? "" : ",", slot,
+			       owners[slot].pid, (unsigned long long)per_slot[slot]);
+			first = 0;
+		}
+		printf("}}\n");
+		return 0;
+	}
+	if (printed < (int)total && c.limit)
+		printf("... %llu more\n", (unsigned long long)(total - printed));
+	printf("%llu learned sessions", (unsigned long long)total);
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
+		if (per_slot[slot] || owners[slot].pid)
+			printf("%s slot %d (pid %u): %llu", slot ? "," : ":", slot, owners[slot].pid,
+			       (unsigned long long)per_slot[slot]);
+	printf("\n");
+	return 0;
+}
