@@ -209,7 +209,8 @@ void loader_sid_close(struct siosteer *s, bool keep)
 
 	if (!keep && s->iface_attached) {
 		tc_detach(s->ifindex, TC_LEARN);
-		tc_detach(s->ifindex, TC_GATE);
+		if (s->o.gate == SIOSTEER_GATE_TC)
+			tc_detach(s->ifindex, TC_GATE);
 		if (s->xdp)
 			xdp_program__detach(s->xdp, s->ifindex, XDP_MODE_UNSPEC, 0);
 		if (!bpf_map_lookup_elem(s->meta_fd, &zero, &m) && m.saved_syncookies >= 0) {
@@ -237,8 +238,10 @@ void siosteer_undo_iface(const struct siosteer_meta *m)
 	if (m->key != SIOSTEER_KEY_SID || !m->ifindex)
 		return;
 	tc_detach((int)m->ifindex, TC_LEARN);
-	tc_detach((int)m->ifindex, TC_GATE);
-	remove_stale_xdp_gate((int)m->ifindex);
+	if (m->gate == SIOSTEER_GATE_TC)
+		tc_detach((int)m->ifindex, TC_GATE);
+	else
+		remove_stale_xdp_gate((int)m->ifindex);
 	if (m->saved_syncookies >= 0) {
 		err = syncookies_set(m->saved_syncookies);
 		if (err)

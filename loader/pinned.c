@@ -104,31 +104,47 @@ int siosteer_sockarray_cookie(int slots_fd, __u32 slot, __u64 *cookie)
 	return bpf_map_lookup_elem(slots_fd, &slot, cookie) ? -errno : 0;
 }
 
-int siosteer_pinned_counters(const struct siosteer_pinned *p, struct siosteer_counters *sum)
+static int sum_percpu(int fd, void *sum, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
-	struct siosteer_counters *per;
+	size_t i, n = size / sizeof(__u64), stride = (size + 7) & ~(size_t)7;
 	__u32 zero = 0;
-	size_t i, n = sizeof(*sum) / sizeof(__u64);
+	char *per;
 
 	if (ncpu < 0)
 		return ncpu;
-	per = calloc(ncpu, sizeof(*per));
+	per = calloc(ncpu, stride);
 	if (!per)
 		return -ENOMEM;
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(p->counters_fd, &zero, per)) {
+	memset(sum, 0, size);
+	if (bpf_map_lookup_elem(fd, &zero, per)) {
 		err = -errno;
 		goto out;
 	}
 	for (cpu = 0; cpu < ncpu; cpu++) {
-		const __u64 *src = (const __u64 *)&per[cpu];
-		__u64 *dst = (__u64 *)sum;
+		const __u64 *src = (const __u64 *)(per + cpu * stride);
 
 		for (i = 0; i < n; i++)
-			dst[i] += src[i];
+			((__u64 *)sum)[i] += src[i];
 	}
 out:
 	free(per);
 	return err;
+}
+
+int siosteer_pinned_sum(const char *root, unsigned port, const char *name, void *sum,
+			size_t size)
+{
+	int fd = get(root, port, name), err;
+
+	if (fd < 0)
+		return fd;
+	err = sum_percpu(fd, sum, size);
+	close(fd);
+	return err;
+}
+
+int siosteer_pinned_counters(const struct siosteer_pinned *p, struct siosteer_counters *sum)
+{
+	return sum_percpu(p->counters_fd, sum, sizeof(*sum));
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "opts.h"
 #include "../loader/pinned.h"
+#include "../bpf/gate.h"
 
 static const char usage[] =
 	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"
@@ -40,8 +41,66 @@ struct port_view {
 	bool live[SIOSTEER_MAX_SLOTS];
 	__u64 cookie[SIOSTEER_MAX_SLOTS];
 	bool agent_alive;
+	bool has_sid;	/* sid mode: gate and learner counters were read */
+	struct siosteer_gate_counters gate;
+	struct siosteer_learn_counters learn;
 	const char *pin_root;
 };
+
+/* Named counters, for printing text and JSON from one list. */
+struct field {
+	const char *name;
+	__u64 v;
+};
+#define F(st, f) { #f, (st).f }
+
+static void print_fields(const char *title, const struct field *f, int n, bool json)
+{
+	int i;
+
+	if (json) {
+		printf(",\"%s\":{", title);
+		for (i = 0; i < n; i++)
+			printf("%s\"%s\":%llu", i ? "," : "", f[i].name, (unsigned long long)f[i].v);
+		printf("}");
+		return;
+	}
+	printf("  %s:", title);
+	for (i = 0; i < n; i++)
+		printf("%s %s %llu", i ? "," : "", f[i].name, (unsigned long long)f[i].v);
+	printf("\n");
+}
+
+/* Every counter group of a port; text and JSON print the same list. */
+static void print_counters(const struct port_view *v, bool json)
+{
+	const struct siosteer_counters *c = &v->cnt;
+	const struct field sel[] = {
+		F(*c, runs),	     F(*c, ipv4),	  F(*c, ipv6),
+		F(*c, fallback),     F(*c, no_live_slot), F(*c, bad_packet),
+		F(*c, select_error),
+	};
+	const struct field sid[] = {
+		F(*c, first_data), F(*c, sid_hit),  F(*c, sid_unknown),	    F(*c, sid_bad),
+		F(*c, handshake),  F(*c, not_http), F(*c, conn_record_fail),
+	};
+	const struct field gate[] = {
+		F(v->gate, packets),	 F(v->gate, steered_port), F(v->gate, pure_acks),
+		F(v->gate, dropped),	 F(v->gate, established),  F(v->gate, no_socket),
+		F(v->gate, not_tcp),
+	};
+	const struct field learn[] = {
+		F(v->learn, packets), F(v->learn, scanned), F(v->learn, learned),
+		F(v->learn, no_conn), F(v->learn, bad_sid), F(v->learn, not_tcp),
+	};
+
+	print_fields("counters", sel, sizeof(sel) / sizeof(sel[0]), json);
+	if (!v->has_sid)
+		return;
+	print_fields("sid", sid, sizeof(sid) / sizeof(sid[0]), json);
+	print_fields("gate", gate, sizeof(gate) / sizeof(gate[0]), json);
+	print_fields("learner", learn, sizeof(learn) / sizeof(learn[0]), json);
+}
 
 static const char *mode_name(__u32 m)
 {
@@ -94,6 +153,11 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 		v->live[slot] = !siosteer_sockarray_cookie(p.slots_fd, slot, &v->cookie[slot]);
 	}
 	siosteer_pinned_close(&p);
+	v->has_sid = !err && v->meta.key == SIOSTEER_KEY_SID &&
+		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_GATE_COUNTERS, &v->gate,
+					  sizeof(v->gate)) &&
+		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_LEARN_COUNTERS, &v->learn,
+					  sizeof(v->learn));
 	v->agent_alive = v->meta.agent_pid &&
 			 (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
 	return err;
@@ -127,12 +191,7 @@ static void print_text(const struct port_view *v)
 		       o->comm[0] ? o->comm : "-", o->restarts,
 		       (unsigned long long)c->selected[slot], v->live[slot] ? "listening" : "gone");
 	}
-	printf("  counters: runs %llu, ipv4 %llu, ipv6 %llu, fallback %llu, no_live_slot %llu, "
-	       "bad_packet %llu, select_error %llu\n",
-	       (unsigned long long)c->runs, (unsigned long long)c->ipv4,
-	       (unsigned long long)c->ipv6, (unsigned long long)c->fallback,
-	       (unsigned long long)c->no_live_slot, (unsigned long long)c->bad_packet,
-	       (unsigned long long)c->select_error);
+	print_counters(v, false);
 }
 
 static void json_str(const char *s)
@@ -173,12 +232,9 @@ static void print_json(const struct port_view *v)
 		       (unsigned long long)v->cookie[slot], (unsigned long long)c->selected[slot]);
 		first = 0;
 	}
-	printf("],\"counters\":{\"runs\":%llu,\"ipv4\":%llu,\"ipv6\":%llu,\"fallback\":%llu,"
-	       "\"no_live_slot\":%llu,\"bad_packet\":%llu,\"select_error\":%llu}}",
-	       (unsigned long long)c->runs, (unsigned long long)c->ipv4,
-	       (unsigned long long)c->ipv6, (unsigned long long)c->fallback,
-	       (unsigned long long)c->no_live_slot, (unsigned long long)c->bad_packet,
-	       (unsigned long long)c->select_error);
+	printf("]");
+	print_counters(v, true);
+	printf("}");
 }
 
 static int show(const char *root, unsigned port, bool json, bool *first)
