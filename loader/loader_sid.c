@@ -166,6 +166,11 @@ int siosteer_attach_iface(struct siosteer *s)
 	if (err)
 		return err;
 	s->iface_attached = true;
+	err = tc_hook_ensure(s->ifindex);
+	if (err) {
+		log_error("create clsact qdisc on %s: %s", s->o.ifname, strerror(-err));
+		return err;
+	}
 	err = tc_attach(s->ifindex, TC_LEARN, bpf_program__fd(s->learn->progs.siosteer_learn));
 	if (err) {
 		log_error("attach tc egress learner to %s: %s", s->o.ifname, strerror(-err));

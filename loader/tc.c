@@ -15,19 +15,23 @@ static void hook_of(int ifindex, enum tc_slot which, struct bpf_tc_hook *h)
 	h->attach_point = which == TC_LEARN ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 }
 
+int tc_hook_ensure(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	int err = bpf_tc_hook_create(&h);
+
+	/* One clsact qdisc serves both directions; it may exist already. */
+	return err == -EEXIST ? 0 : err;
+}
+
 int tc_attach(int ifindex, enum tc_slot which, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE_BASE + which,
 			    .priority = TC_PRIO_BASE + which, .prog_fd = prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h);
-	int err;
 
 	hook_of(ifindex, which, &h);
-	/* One clsact qdisc serves both directions; it may exist already (ours or not). */
-	err = bpf_tc_hook_create(&h);
-	if (err && err != -EEXIST)
-		return err;
 	return bpf_tc_attach(&h, &o);
 }
 

@@ -11,7 +11,9 @@ enum tc_slot {
 	TC_TW = 3,	/* ingress: TIME_WAIT collisions, before the gate */
 };
 
-/* Attach (or replace our earlier) filter. Returns 0 or -errno. */
+/* Make sure the interface has a clsact qdisc (ours or someone else's). 0 or -errno. */
+int tc_hook_ensure(int ifindex);
+/* Attach (or replace our earlier) filter; needs tc_hook_ensure() first. 0 or -errno. */
 int tc_attach(int ifindex, enum tc_slot which, int prog_fd);
 /* Remove our filter; a missing one is not an error. */
 int tc_detach(int ifindex, enum tc_slot which);
