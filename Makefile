@@ -6,6 +6,7 @@
 #   make demo       deps + build + a 4-worker Socket.IO cluster behind siosteer
 #   make fuzz       libFuzzer run of the sid parser (not part of `make test`)
 
+SHELL   := /bin/bash
 BUILD   ?= build
 CC      ?= gcc
 CLANG   ?= clang
@@ -74,7 +75,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 	$(Q)$(CC) $(CFLAGS) -Ibpf -o $@ $<
 
 -include tools/sioload/sioload.mk
--include tests/fuzz/fuzz.mk
+
 -include tests/bpf/bpf-tests.mk
 
 deps:
@@ -93,3 +94,16 @@ format:
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# libFuzzer run of the sid parsers (not part of `make test`): FUZZ_RUNS executions.
+FUZZ_RUNS ?= 1000000
+$(BUILD)/fuzz/fuzz_sid_parse: tests/fuzz/fuzz_sid_parse.c bpf/sid_parse.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ibpf -o $@ $<
+fuzz: $(BUILD)/fuzz/fuzz_sid_parse
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus
+	$(Q)$< -runs=$(FUZZ_RUNS) -max_len=1100 -print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/seeds 2>&1 | \
+		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|Done|crash|ERROR|SUMMARY' ; \
+		test $${PIPESTATUS[0]} -eq 0
+.PHONY: fuzz
