@@ -39,19 +39,9 @@ static const char attach_usage[] =
 	"\n"
 	"Options:\n"
 	"  --port P          TCP port the workers listen on (required)\n"
-	"  --key addr|sid    steer by client address (default), or by engine.io session id\n"
-	"                    read from each connection's first request (needs the interface)\n"
-	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"
-	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"
-	"  --place POLICY    sid mode: where a new session (no sid yet) goes: addr (default,\n"
-	"                    one client address one worker), least-loaded, random\n"
-	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"
-	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
+	CLI_STEER_HELP
 	"  --interval S      seconds between scans for new or dead workers (default 0.5)\n"
-	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
-	"                    /sys/fs/bpf/siosteer)\n"
-	"  -v, --verbose     debug logging\n"
-	"  -h, --help        this text\n";
+	CLI_COMMON_HELP;
 
 static const char detach_usage[] =
 	"Usage: siosteer detach IFACE --port P [--pin-root DIR]\n"
@@ -60,17 +50,8 @@ static const char detach_usage[] =
 	"workers' reuseport group (the kernel hashes connections again) and remove the pins.\n";
 
 static const struct option longopts[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },
-	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },
-	{ "place", required_argument, NULL, OPT_PLACE },
-	{ "gate", required_argument, NULL, OPT_GATE },
-	{ "sessions-max", required_argument, NULL, OPT_SESSIONS_MAX },
+	CLI_STEER_OPTIONS,
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -36,37 +36,18 @@ static const char usage[] =
 	"Options:\n"
 	"  --port P          TCP port to serve (required)\n"
 	"  --workers N       number of workers and slots, 1..64 (required)\n"
-	"  --key addr|sid    steer by client address (default), or by engine.io session id\n"
-	"                    read from each connection's first request (needs the interface)\n"
-	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"
-	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"
-	"  --place POLICY    sid mode: where a new session (no sid yet) goes: addr (default,\n"
-	"                    one client address one worker), least-loaded, random\n"
-	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"
-	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
+	CLI_STEER_HELP
 	"  --iface IFACE     ingress interface (required with --key sid)\n"
 	"  --bind ADDR       address to listen on (default :: = IPv6 and IPv4)\n"
 	"  --stop-timeout S  seconds between SIGTERM and SIGKILL on stop (default 5)\n"
-	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
-	"                    /sys/fs/bpf/siosteer)\n"
-	"  -v, --verbose     debug logging\n"
-	"  -h, --help        this text\n";
+	CLI_COMMON_HELP;
 
 static const struct option longopts[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
+	CLI_STEER_OPTIONS,
 	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },
-	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },
-	{ "place", required_argument, NULL, OPT_PLACE },
-	{ "gate", required_argument, NULL, OPT_GATE },
-	{ "sessions-max", required_argument, NULL, OPT_SESSIONS_MAX },
 	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -28,6 +28,33 @@ enum {
 	OPT_PLACE, OPT_GATE, OPT_SESSIONS_MAX, OPT_LIMIT,
 };
 
+/* Options that choose how a port is steered, shared by run and attach (help and table). */
+#define CLI_STEER_HELP                                                                      \
+	"  --key addr|sid    steer by client address (default), or by engine.io session id\n"  \
+	"                    read from each connection's first request (needs the interface)\n" \
+	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"              \
+	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"             \
+	"  --place POLICY    sid mode: where a new session (no sid yet) goes: addr (default,\n" \
+	"                    one client address one worker), least-loaded, random\n"            \
+	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"   \
+	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
+#define CLI_COMMON_HELP                                                                     \
+	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"         \
+	"                    /sys/fs/bpf/siosteer)\n"                                           \
+	"  -v, --verbose     debug logging\n"                                                  \
+	"  -h, --help        this text\n"
+#define CLI_STEER_OPTIONS                                                                   \
+	{ "port", required_argument, NULL, OPT_PORT },                                      \
+	{ "key", required_argument, NULL, OPT_KEY },                                        \
+	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },                                \
+	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },                                \
+	{ "place", required_argument, NULL, OPT_PLACE },                                    \
+	{ "gate", required_argument, NULL, OPT_GATE },                                      \
+	{ "sessions-max", required_argument, NULL, OPT_SESSIONS_MAX },                      \
+	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },                              \
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },                                      \
+	{ "help", no_argument, NULL, OPT_HELP }
+
 /*
  * Parse argv with the given long options (getopt_long). Unknown options and bad values
  * print one line and return -1; --help prints `usage` and returns 1.
