@@ -12,7 +12,7 @@
 //             the connection after it.
 //   --ping-interval MS, --ping-timeout MS   engine.io heartbeat (defaults 25000, 20000);
 //             short values make pings show up inside short test sessions.
-// Events (with acknowledgement):
+// Events (with acknowledgement), in every namespace:
 //   echo   -> acks with the same arguments it got
 //   whoami -> acks {pid}
 // stdout: `ready pid=<pid> port=<port>` once listening. SIGTERM/SIGINT: close and exit 0.
@@ -76,7 +76,7 @@ if (opt.close) {
   httpServer.prependListener('request', (req, res) => { res.shouldKeepAlive = false; });
 }
 
-io.on('connection', (socket) => {
+function onConnection(socket) {
   socket.on('whoami', (...args) => {
     const ack = args[args.length - 1];
     if (typeof ack === 'function') ack({ pid: process.pid });
@@ -85,7 +85,9 @@ io.on('connection', (socket) => {
     const ack = args.pop();
     if (typeof ack === 'function') ack(...args);
   });
-});
+}
+io.on('connection', onConnection);               // namespace "/"
+io.of(/^\/.+$/).on('connection', onConnection);  // and any other one (sioload --nsp)
 
 httpServer.on('error', (e) => {
   process.stderr.write(`echo-worker: ${e.message}\n`);
