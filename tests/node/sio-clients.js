@@ -9,6 +9,10 @@
 // Exit 0 iff every session is OK: connected, got all acks, all from one pid,
 // (default transports) ended on websocket, and (with --local-addrs) the
 // worker saw only the bound source address. per_pid counts OK sessions.
+// With --local-addrs, failures can be attributed to source addresses:
+// failed_addrs {addr: failed sessions} and addr_pid {addr: pid answering its
+// OK sessions, or a sorted array of pids if OK sessions of that address met
+// more than one worker}; addresses without an OK session are absent.
 //
 // How the knobs reach engine.io-client (checked in its source, 6.6 and 3.5,
 // and end to end: the worker's whoami lists the client addresses it saw):
@@ -203,11 +207,19 @@ function report(deadlineHit) {
   const out = { sessions: o.sessions, ok: 0, failed: 0, failures: {}, per_pid: {}, mixed_pid: 0, upgraded: 0,
     per_addr_pids_consistent: null, addrs: addrs.length, addr_mismatch: 0, elapsed_s: 0, cpu_s: 0 };
   const perAddr = new Map();
-  for (const r of results) {
+  const okAddrPids = new Map();
+  const failedAddrs = {};
+  results.forEach((r, i) => {
     const reason = r ? r.reason : (deadlineHit ? 'deadline' : 'not run');
-    if (r && r.ok) { out.ok++; out.per_pid[r.pids[0]] = (out.per_pid[r.pids[0]] || 0) + 1; }
-    else { out.failed++; out.failures[reason] = (out.failures[reason] || 0) + 1; }
-    if (!r) continue;
+    const addr = addrs.length ? addrs[i % addrs.length] : undefined;
+    if (r && r.ok) {
+      out.ok++; out.per_pid[r.pids[0]] = (out.per_pid[r.pids[0]] || 0) + 1;
+      if (addr) { if (!okAddrPids.has(addr)) okAddrPids.set(addr, new Set()); okAddrPids.get(addr).add(r.pids[0]); }
+    } else {
+      out.failed++; out.failures[reason] = (out.failures[reason] || 0) + 1;
+      if (addr) failedAddrs[addr] = (failedAddrs[addr] || 0) + 1;
+    }
+    if (!r) return;
     if (new Set(r.pids).size > 1) out.mixed_pid++;
     if (r.upgraded) out.upgraded++;
     if (r.addrMismatch) out.addr_mismatch++;
@@ -215,8 +227,13 @@ function report(deadlineHit) {
       if (!perAddr.has(r.addr)) perAddr.set(r.addr, new Set());
       r.pids.forEach((p) => perAddr.get(r.addr).add(p));
     }
+  });
+  if (addrs.length) {
+    out.per_addr_pids_consistent = perAddr.size > 0 && [...perAddr.values()].every((s) => s.size === 1);
+    out.failed_addrs = failedAddrs;
+    out.addr_pid = {};
+    for (const [a, set] of okAddrPids) out.addr_pid[a] = set.size === 1 ? [...set][0] : [...set].sort((x, y) => x - y);
   }
-  if (addrs.length) out.per_addr_pids_consistent = perAddr.size > 0 && [...perAddr.values()].every((s) => s.size === 1);
   out.elapsed_s = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage();
   out.cpu_s = (cpu.user + cpu.system) / 1e6;

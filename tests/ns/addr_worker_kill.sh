@@ -1,0 +1,171 @@
+#!/bin/bash
+# A worker dies under load with `siosteer run --key addr`: only its own
+# sessions may suffer. 4 real socket.io@4 workers (fd 3, every connection
+# closed); 3000 polling sessions from 64 addresses, one TCP connection per
+# request, 30 at a time, run in the background; once the victim slot has
+# placed a few hundred connections, SIGKILL its worker.
+# Asserts:
+#  - `run` restarts it in the SAME slot: status shows restarts 1 and a new,
+#    live pid there (other slots unchanged), the log has the restart lines,
+#    and the new worker serves sessions (same addresses, same slot);
+#  - sessions of the OTHER workers saw 0 failures: with address steering an
+#    address belongs to one worker, so every failed session's address must
+#    be one whose OK sessions were answered by the killed slot (old or new
+#    pid), and no address met both the killed slot and another worker;
+#  - no fallback: siosteer keeps the slot's socket, so nothing moved.
+# Prints how many sessions failed (the killed worker's in-flight sessions
+# are expected to: their state died with it).
+# Last line: PASS/FAIL addr_worker_kill. Needs root.
+# shellcheck source-path=SCRIPTDIR disable=SC2034
+set -u
+NAME=addr_worker_kill
+SST_TAG=wk
+# shellcheck source=../lib/netns.sh
+. "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
+SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
+
+fail() {
+	local f
+	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
+	echo "FAIL $NAME: $*"
+	exit 1
+}
+# jget JSON PYEXPR: a value from JSON `a` (python expression).
+jget() {
+	python3 -c 'import json,sys; a=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
+}
+status_json() { ns_srv "$SIOSTEER" status --port $PORT --json; }
+
+((EUID == 0)) || fail "needs root (network namespaces, BPF)"
+[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
+[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
+PORT=3000
+NADDR=64
+SESSIONS=3000
+KILL_SLOT=1
+KILL_AFTER=300 # connections placed in the victim slot before the kill
+netns_setup $NADDR || fail "netns_setup"
+mount_test_bpffs || fail "mount bpffs"
+
+start_bg run ns_srv "$SIOSTEER" run --port $PORT --workers 4 --key addr -- \
+	"$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --close
+wait_for_line "$SST_TMP/run.log" 'steering port 3000' 15 || fail "siosteer run did not start"
+for ((i = 0; i < 150; i++)); do
+	(($(grep -c '^ready pid=' "$SST_TMP/run.log") == 4)) && break
+	sleep 0.1
+done
+(($(grep -c '^ready pid=' "$SST_TMP/run.log") == 4)) || fail "not all 4 workers became ready"
+st=$(status_json) || fail "status --json failed"
+PIDS_BEFORE=$(jget "$st" '",".join(str(s["pid"]) for s in a[0]["slots"])')
+OLD=$(jget "$st" "a[0]['slots'][$KILL_SLOT]['pid']")
+echo "workers before (slots 0-3): $PIDS_BEFORE; victim: slot $KILL_SLOT pid $OLD"
+
+start_bg clients ns_cli timeout 120 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" \
+	--url "http://$SST_SRV_ADDR:$PORT" --sessions $SESSIONS --concurrency 30 \
+	--transports polling --new-conn --local-addrs "$SST_CLI_ADDRS" --deadline 100
+CLI_PID=$SST_LAST_PID
+
+# Kill once the victim has real sessions in flight (bounded wait).
+placed=0
+for ((i = 0; i < 100; i++)); do
+	placed=$(jget "$(status_json)" "a[0]['slots'][$KILL_SLOT]['selected']") || placed=0
+	((placed >= KILL_AFTER)) && break
+	sleep 0.1
+done
+((placed >= KILL_AFTER)) || fail "victim slot placed only $placed connections in 10 s"
+kill -0 "$CLI_PID" 2>/dev/null || fail "client run ended before the kill (make it longer)"
+t_kill=$(date +%s.%N)
+kill -KILL "$OLD" || fail "kill -KILL $OLD"
+echo "SIGKILL pid $OLD after $placed connections in slot $KILL_SLOT"
+
+wait_for_line "$SST_TMP/run.log" "slot $KILL_SLOT: started worker pid [0-9]+ \(restart\)" 15 ||
+	fail "no restart line for slot $KILL_SLOT in 15 s"
+NEW=$(sed -nE "s/.*slot $KILL_SLOT: started worker pid ([0-9]+) \(restart\).*/\1/p" "$SST_TMP/run.log" | head -1)
+wait_for_line "$SST_TMP/run.log" "^ready pid=$NEW " 15 || fail "restarted worker $NEW not ready"
+restart_s=$(printf "%.2f" "$(echo "$(date +%s.%N) - $t_kill" | bc)")
+grep -qE "slot $KILL_SLOT: worker pid $OLD was killed by signal 9 .*restarting" "$SST_TMP/run.log" ||
+	fail "no 'worker pid $OLD was killed by signal 9' line in the log"
+kill -0 "$CLI_PID" 2>/dev/null || echo "note: the client run ended before the new worker was ready"
+
+for ((i = 0; i < 1200; i++)); do kill -0 "$CLI_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$CLI_PID" 2>/dev/null && fail "client run still going after 120 s"
+wait "$CLI_PID"
+crc=$?
+OUT=$(grep '^{' "$SST_TMP/clients.log" | tail -1)
+[[ -n $OUT ]] || fail "no JSON from sio-clients (rc=$crc)"
+echo "sio-clients (rc $crc): $OUT"
+
+# The slot: same place, new pid, one restart; the other slots untouched.
+st=$(status_json) || fail "status --json failed after the kill"
+echo "status: $st"
+why=$(python3 - "$st" "$KILL_SLOT" "$OLD" "$NEW" "$PIDS_BEFORE" <<'PY'
+import json, os, sys
+a = json.loads(sys.argv[1])[0]
+k, old, new, before = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5].split(",")
+sl, c, e = a["slots"], a["counters"], []
+if len(sl) != 4 or not all(s["listening"] for s in sl):
+    e.append(f"slots {[(s['slot'], s['listening']) for s in sl]}")
+v = sl[k]
+if v["restarts"] != 1:
+    e.append(f"slot {k} restarts {v['restarts']}, want 1")
+if v["pid"] == old or v["pid"] != new:
+    e.append(f"slot {k} pid {v['pid']}, want the new {new} (old {old})")
+if not os.path.exists(f"/proc/{v['pid']}"):
+    e.append(f"slot {k} pid {v['pid']} is not running")
+for s in sl:
+    if s["slot"] != k and (s["restarts"] != 0 or str(s["pid"]) != before[s["slot"]]):
+        e.append(f"slot {s['slot']} changed: pid {s['pid']} restarts {s['restarts']}")
+for f in ("fallback", "no_live_slot", "select_error"):
+    if c[f]:
+        e.append(f"{f} {c[f]}")
+print("; ".join(e))
+sys.exit(1 if e else 0)
+PY
+) || fail "status: $why"
+
+# Attribute every failed session to a worker through its address.
+why=$(python3 - "$OUT" "$OLD" "$NEW" "$SESSIONS" <<'PY'
+import json, sys
+a, old, new, n = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+victim = {old, new}
+e = []
+owners = {ad: set(p if isinstance(p, list) else [p]) for ad, p in a["addr_pid"].items()}
+both = {ad: sorted(s) for ad, s in owners.items() if s & victim and s - victim}
+if both:
+    e.append(f"{len(both)} addresses met the killed slot AND another worker: {both}")
+other = {ad: s for ad, s in owners.items() if not s & victim}
+if any(len(s) != 1 for s in other.values()):
+    e.append("an address of the other workers met several pids")
+unattributed = {ad: f for ad, f in a["failed_addrs"].items() if ad not in owners}
+if unattributed:
+    e.append(f"failed sessions from addresses with no OK session (cannot attribute): {unattributed}")
+bad = {ad: f for ad, f in a["failed_addrs"].items() if ad in other}
+if bad:
+    e.append(f"{sum(bad.values())} sessions of OTHER workers failed: {bad}")
+if a["ok"] + a["failed"] != n:
+    e.append(f"ok {a['ok']} + failed {a['failed']} != {n}")
+if a["mixed_pid"]:
+    e.append(f"mixed_pid {a['mixed_pid']}")
+if a["addr_mismatch"]:
+    e.append(f"addr_mismatch {a['addr_mismatch']}")
+pp = a["per_pid"]
+if not pp.get(str(old)):
+    e.append(f"the killed worker {old} completed no session before the kill")
+if not pp.get(str(new)):
+    e.append(f"the restarted worker {new} served no session (not in the same slot?)")
+if len(pp) != 5:
+    e.append(f"per_pid has {len(pp)} pids, want 4 workers + the restarted one")
+va = [ad for ad, s in owners.items() if s & victim]
+if not va or not other:
+    e.append(f"victim owns {len(va)} addresses, others {len(other)}")
+print("; ".join(e))
+sys.exit(1 if e else 0)
+PY
+) || fail "attribution: $why"
+
+failed=$(jget "$OUT" 'a["failed"]')
+fa=$(jget "$OUT" 'len(a["failed_addrs"])')
+va=$(jget "$OUT" "sum(1 for p in a['addr_pid'].values() if set(p if isinstance(p, list) else [p]) & {$OLD, $NEW})")
+echo "RESULT $(jget "$OUT" 'a["ok"]')/$SESSIONS ok, $failed failed (all from $fa of the killed worker's $va addresses," \
+	"$(jget "$OUT" 'a["failures"]')), 0 failed elsewhere; slot $KILL_SLOT pid $OLD -> $NEW ready in $restart_s s, restarts 1"
+echo "PASS $NAME"
