@@ -17,10 +17,14 @@ run_one() {
 	local name=$1
 	shift
 	[ -n "$pattern" ] && [[ $name != *"$pattern"* ]] && return
-	local log=$logdir/$name.log start=$SECONDS
+	local log=$logdir/$name.log start=$SECONDS summary
+	mkdir -p "$(dirname "$log")"
 	if "$@" >"$log" 2>&1; then
 		passed=$((passed + 1))
-		printf 'PASS  %-34s %4ds  %s\n' "$name" $((SECONDS - start)) "$(grep -E '^(RESULT|PASS)' "$log" | tail -1 | cut -c1-100)"
+		# The figures a test measured: its last RESULT line, else its closing line.
+		summary=$(grep -E '^RESULT' "$log" | tail -1)
+		[ -n "$summary" ] || summary=$(tail -1 "$log")
+		printf 'PASS  %-34s %4ds  %s\n' "$name" $((SECONDS - start)) "${summary:0:110}"
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
