@@ -1,54 +1,103 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * engine.io session-id parsers, plain C shared by the BPF programs and user space (unit
- * tests, fuzzing, tools).
+ * engine.io session-id parsers, shared by the BPF programs and user space.
  *
- *   sio_parse_request(): the sid= query parameter of an HTTP request line
- *                        (GET/POST /socket.io/?EIO=4&transport=polling&sid=… HTTP/1.1)
- *   sio_parse_open():    the engine.io open packet in a worker's reply: the body of an HTTP
- *                        response (`0{"sid":"…"`, EIO=3 `96:0{"sid":"…"`) or a WebSocket
- *                        text frame carrying it (a WebSocket-only session)
+ * Plain C that compiles both with `clang -target bpf` and for user space (unit tests,
+ * fuzzing, tools). In BPF every loop is bounded by a compile-time constant, there is no
+ * recursion, no function pointer, no libc, and every function is static and always
+ * inlined. Stack use is a few scalars plus the caller's `struct siosteer_sid`.
  *
- * Both read a fixed-size window (a per-CPU scratch buffer in BPF) of which only the first
- * `len` bytes are valid: nothing past `len` is ever read (DESIGN.md, Lessons 3).
+ * Input contract: `buf` holds `len` valid bytes, and at least WINDOW bytes of storage
+ * (in BPF: a per-CPU scratch buffer of exactly SIOSTEER_REQ_WINDOW or
+ * SIOSTEER_RESP_WINDOW bytes; bytes past `len` are stale, DESIGN.md Lessons 3). A
+ * parser never reads at or past `len`, nor past its window (`len` is clamped to it);
+ * each read is checked against `len` and its index masked with WINDOW-1, which is what
+ * lets the verifier prove bounds. In user space `buf` may be exactly `len` bytes long.
  *
- * Verifier notes. Each scanning loop only ever leaves on a match: a loop that carried state
- * from byte to byte (in query? in sid?) would give the verifier a new path per branch taken.
- * In BPF each scanning phase is a global function (SIO_PHASE): it is verified once, and its
- * result reaches the caller as an unknown scalar, so the caller's paths don't multiply by
- * the number of places a loop can stop. Windows are structs so that global functions know
- * the size behind the pointer. SIO_AT keeps clang from folding an offset into the base
- * pointer, which would hide the index mask from the verifier.
+ * Output contract: every parser zeroes `*out` on entry, and it stays all-zero unless
+ * SID_FOUND is returned; then out->len is 1..SIOSTEER_SID_MAX, out->s[0..len) holds the
+ * sid (chars [A-Za-z0-9_-]) and every other byte (pad, tail) is zero, so the struct is
+ * a deterministic BPF hash-map key. It is safe to reuse one struct across parsers.
+ *
+ *   enum sio_parse_result sio_parse_request(const void *buf, __u32 len, struct siosteer_sid *out)
+ *       the client's first request segment: `GET|POST /…?…&sid=<sid>…` (selector);
+ *   enum sio_parse_result sio_parse_open(const void *buf, __u32 len, struct siosteer_sid *out)
+ *       a server segment with the engine.io OPEN packet `0{"sid":"<sid>"…` in any shape
+ *       the learner meets: polling handshake body (EIO=4, EIO=3 `96:`, chunked) or a
+ *       WebSocket-only session's first frame (alone or after the 101 answer);
+ *   enum sio_parse_result sio_parse_ws_open(const void *buf, __u32 len, struct siosteer_sid *out)
+ *       the WebSocket shapes alone.
+ * `buf` is a `__u8[WINDOW]` scratch buffer or a `struct sio_req_buf` / `sio_resp_buf`.
+ *
+ * Verifier notes. Everything is inlined, and each parser verifies on its own in well
+ * under 100k processed instructions on 6.18 (tests/bpf/ measures it). That takes care:
+ *  - a position found by a scan loop goes through sio_opaque() (see there), so the
+ *    code after the loop is walked once, not once per position where the loop stops;
+ *  - a scan loop tests each byte with one branch-free class lookup and has a single
+ *    path that goes round; the exits are cold;
+ *  - no 0/-1 masks (this verifier forks on them), no `if (len > W) len = W` (a second,
+ *    constant-len walk of everything).
  */
 #ifndef SIOSTEER_SID_PARSE_H
 #define SIOSTEER_SID_PARSE_H
 
+/* BPF code gets the kernel's types from vmlinux.h; user space from the uapi headers. */
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
 
-/* Longest sid kept. engine.io's default is 20 characters; custom generateId()s (UUIDs: 36)
- * fit. A longer sid is SID_BAD: the request falls back to the address key. */
+/*
+ * Longest sid we store (bytes, not counting the terminator, which we don't store).
+ * engine.io's default generateId gives 20 chars of base64url; a custom generateId may
+ * give e.g. a 36-char UUID. A longer sid is SID_BAD (that session falls back to key 1).
+ * Must be 1..124 (out->len is a __u8, and the struct stays <= 128 bytes so the BPF
+ * backend inlines its zeroing). Part of a BPF map key: set it alike on both sides.
+ */
 #ifndef SIOSTEER_SID_MAX
 #define SIOSTEER_SID_MAX 48
 #endif
-/* Bytes of a first request that are scanned for sid= (a power of two). */
+
+/*
+ * Bytes of a client's first request segment that sio_parse_request looks at. A sid
+ * that starts in it but ends (delimiter included) past it is TRUNCATED; a sid= past it
+ * is not seen (SID_ABSENT). Real engine.io requests put sid= within the first ~120
+ * bytes. Power of two, 64..4096.
+ */
 #ifndef SIOSTEER_REQ_WINDOW
 #define SIOSTEER_REQ_WINDOW 512
 #endif
-/* Bytes of a reply scanned for the open packet (a power of two). socket.io@4 sends its
- * handshake reply in ~300 bytes; CORS and cookie headers make it longer. */
+
+/*
+ * Bytes of a server response segment that sio_parse_open / sio_parse_ws_open look at.
+ * The status line, every header and the sid's closing quote must fit. A real
+ * socket.io@4 handshake answer is ~310-430 bytes (CORS and Set-Cookie included).
+ * Power of two, 64..4096.
+ */
 #ifndef SIOSTEER_RESP_WINDOW
 #define SIOSTEER_RESP_WINDOW 1024
 #endif
 
-/* A sid as a hash-map key: zero-padded, so equal sids are equal bytes. */
+_Static_assert(SIOSTEER_SID_MAX >= 1 && SIOSTEER_SID_MAX <= 124, "SIOSTEER_SID_MAX: 1..124");
+_Static_assert(SIOSTEER_REQ_WINDOW >= 64 && SIOSTEER_REQ_WINDOW <= 4096 &&
+		   (SIOSTEER_REQ_WINDOW & (SIOSTEER_REQ_WINDOW - 1)) == 0,
+	       "SIOSTEER_REQ_WINDOW: a power of two, 64..4096");
+_Static_assert(SIOSTEER_RESP_WINDOW >= 64 && SIOSTEER_RESP_WINDOW <= 4096 &&
+		   (SIOSTEER_RESP_WINDOW & (SIOSTEER_RESP_WINDOW - 1)) == 0,
+	       "SIOSTEER_RESP_WINDOW: a power of two, 64..4096");
+
+/* A sid as a BPF hash-map key: zero-padded, no implicit padding (alignment 1). */
 struct siosteer_sid {
-	__u8 len;
-	__u8 pad[3];
-	char s[SIOSTEER_SID_MAX];
+	__u8 len;		  /* 1..SIOSTEER_SID_MAX when valid */
+	__u8 pad[3];		  /* always zero */
+	char s[SIOSTEER_SID_MAX]; /* s[0..len): the sid; the rest zero (no NUL when full) */
 };
 
+_Static_assert(sizeof(struct siosteer_sid) == 4 + SIOSTEER_SID_MAX, "no implicit padding");
+
+/*
+ * Scratch windows of exactly the window size. The parsers take `const void *`, so a
+ * plain `__u8 buf[WINDOW]` or one of these (e.g. `&scratch->req`) can be passed.
+ */
 struct sio_req_buf {
 	__u8 b[SIOSTEER_REQ_WINDOW];
 };
@@ -57,239 +106,545 @@ struct sio_resp_buf {
 };
 
 enum sio_parse_result {
-	SID_FOUND = 0,	/* *out holds the sid */
-	SID_ABSENT,	/* a request without sid= (a new session), or a reply without open packet */
-	NOT_HTTP,	/* not a GET/POST request line; a reply without HTTP headers or frame */
-	SID_BAD,	/* sid= empty, too long, or with characters outside [A-Za-z0-9_-] */
-	TRUNCATED,	/* the sid runs to the end of the valid bytes: can't know it's whole */
+	SID_FOUND = 0, /* *out holds a sid */
+	SID_ABSENT,    /* no sid where one is looked for: a request without sid= in what
+			  we see of its target (cut or not), a reply that is not an OPEN
+			  packet (or whose packet is not in this segment) */
+	NOT_HTTP,      /* the bytes do not start with "GET /" or "POST /" (request), or
+			  with "HTTP/1.x NNN" or a WebSocket text frame (reply) */
+	SID_BAD,       /* sid present but empty, longer than SIOSTEER_SID_MAX, or with a
+			  char outside [A-Za-z0-9_-] (percent-encoding included) */
+	TRUNCATED,     /* a sid value has started (after `sid=` or `"sid":"`) but the
+			  bytes, or the window, end before its delimiter: it may be cut */
 };
 
-#ifdef __bpf__
-#define SIO_PHASE __attribute__((noinline))
-#define SIO_AT(b, idx, mask)                                                                \
-	({                                                                                  \
-		__u64 __i = (idx);                                                          \
-		asm volatile("" : "+r"(__i));                                               \
-		(b)[__i & (mask)];                                                          \
-	})
-#else
-#define SIO_PHASE static inline
-#define SIO_AT(b, idx, mask) ((b)[(idx) & (mask)])
-#endif
+#define SIO_INLINE static inline __attribute__((always_inline))
 
-#define SIO_REQ_MASK  (SIOSTEER_REQ_WINDOW - 1)
-#define SIO_RESP_MASK (SIOSTEER_RESP_WINDOW - 1)
+/* ---- internals ------------------------------------------------------------------ */
 
-_Static_assert((SIOSTEER_REQ_WINDOW & SIO_REQ_MASK) == 0, "request window: power of two");
-_Static_assert((SIOSTEER_RESP_WINDOW & SIO_RESP_MASK) == 0, "reply window: power of two");
+/* Compiler barrier: the compiler must assume *v changed; the verifier sees nothing. */
+#define sio_hide(v) __asm__ __volatile__("" : "+r"(v))
 
-static inline int sio_sid_char(__u8 c)
+/*
+ * Returns v, which the caller knows is <= mask (a position it has checked is < len, or
+ * len itself with mask = 2 * WINDOW - 1). To the verifier the result is an unknown
+ * scalar in [0, mask], the same on every path, instead of the constant or narrowed
+ * range it would otherwise track: (v + b) - b is v, but interval arithmetic can't
+ * tell. b is a fresh (volatile) load of buf[0] (valid: callers have len >= 1), so its
+ * range, [0, 255], is also the same on every path. Without this the code after a scan
+ * loop is verified once per position the loop can stop at, and since the verifier
+ * marks every scalar behind a buffer index as precise, laundering through len (whose
+ * range the loop's bound checks narrow) would not work.
+ */
+SIO_INLINE __u32 sio_opaque(const __u8 *buf, __u32 v, __u32 mask)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
+	__u32 b = *(volatile const __u8 *)buf;
+	__u32 t = v + b;
+
+	sio_hide(t);
+	return (t - b) & mask;
 }
 
-/* Copy the sid starting at b[from] up to its delimiter: '"' in the open packet (quote),
- * else the end of a query parameter. */
-static inline int sio_copy_sid(const __u8 *b, __u32 mask, __u32 len, __u32 from, int quote,
-			       struct siosteer_sid *out)
+/*
+ * min(len, window) without a branch: `if (len > window) len = window` would make the
+ * verifier walk the whole parser twice, once with len == window (a constant) and once
+ * with len unknown.
+ */
+SIO_INLINE __u32 sio_clamp(__u32 len, __u32 window)
 {
-	__u32 i;
+	__s64 d = (__s64)len - (__s64)window;
+	__s64 neg = d >> 63; /* all ones if len < window */
 
-	for (i = 0; i <= SIOSTEER_SID_MAX; i++) {
-		__u32 j = from + i;
-		__u8 c;
+	sio_hide(neg);
+	return (__u32)((__s64)window + (d & neg));
+}
 
-		if (j >= len)
+/*
+ * Start of a phase (the code after a scan loop): forget what the verifier learnt about
+ * pos (< len) and len (<= WINDOW = mask + 1) on the way here. A no-op at run time.
+ */
+#define sio_phase(buf, pos, len, mask)                                                             \
+	do {                                                                                       \
+		(pos) = sio_opaque((buf), (pos), (mask));                                          \
+		(len) = sio_opaque((buf), (len), 2 * (mask) + 1);                                  \
+	} while (0)
+
+/* The byte at pos, or -1 if pos is at/past len. Never touches buf[len..]. */
+SIO_INLINE int sio_byte(const __u8 *buf, __u32 len, __u32 pos, __u32 mask)
+{
+	if (pos >= len)
+		return -1;
+	sio_hide(pos); /* keep the mask: the compiler may know pos < len <= mask + 1 */
+	return buf[pos & mask];
+}
+
+/*
+ * Character classes as 128-bit bitmaps: bit c of (lo for c < 64, hi for 64 <= c < 128);
+ * nothing at or above 128. sio_cls(c, lo, hi) is 1 if c (0..255) is in the class, else
+ * 0, without a branch: in a scan loop each branch that does not leave the loop is one
+ * more path for the verifier to walk, so each loop tests one class and leaves through
+ * a single (cold) branch.
+ */
+#define SIO_BIT(c) (1ULL << ((c)&63))
+SIO_INLINE __u32 sio_cls(__u32 c, __u64 lo, __u64 hi)
+{
+	/* Shifts only: a 0/-1 select mask makes this verifier fork the state in two. */
+	__u32 two = (__u32)((lo >> (c & 63)) & 1) | (__u32)((hi >> (c & 63)) & 1) << 1;
+
+	return (two >> (c >> 6)) & 1; /* c >> 6 is 0 (lo), 1 (hi), 2 or 3 (none) */
+}
+
+/* [A-Za-z0-9_-]: '-' (45), '0'..'9' (48..57) | 'A'..'Z' (65..90), '_' (95), 'a'..'z' (97..122) */
+#define SIO_SIDCH_LO 0x03ff200000000000ULL
+#define SIO_SIDCH_HI 0x07fffffe87fffffeULL
+/* Bytes that stop a request target scan: CTLs, space (0..32), '#', DEL. */
+#define SIO_STOP_LO (0x1ffffffffULL | SIO_BIT('#'))
+#define SIO_STOP_HI SIO_BIT(0x7f)
+
+SIO_INLINE __u32 sio_sid_char(__u32 c)
+{
+	return sio_cls(c, SIO_SIDCH_LO, SIO_SIDCH_HI);
+}
+
+/* Up to 8 pattern bytes packed little-endian: first byte in the low byte. */
+#define SIO_PAT(a, b, c, d, e, f, g, h)                                                            \
+	((__u64)(__u8)(a) | (__u64)(__u8)(b) << 8 | (__u64)(__u8)(c) << 16 |                       \
+	 (__u64)(__u8)(d) << 24 | (__u64)(__u8)(e) << 32 | (__u64)(__u8)(f) << 40 |                \
+	 (__u64)(__u8)(g) << 48 | (__u64)(__u8)(h) << 56)
+
+/*
+ * Compares the n (<= 8, a constant) bytes at pos with the packed pattern pat.
+ * Returns 1 on a match, 0 on a mismatch, -1 if the bytes end while matching so far.
+ */
+SIO_INLINE int sio_match(const __u8 *buf, __u32 len, __u32 pos, __u32 mask, __u64 pat,
+			 const __u32 n)
+{
+	__u32 k;
+
+	for (k = 0; k < 8; k++) {
+		int c;
+
+		if (k >= n)
+			break;
+		c = sio_byte(buf, len, pos + k, mask);
+		if (c < 0)
+			return -1;
+		if ((__u32)c != ((pat >> (8 * k)) & 0xff))
+			return 0;
+	}
+	return 1;
+}
+
+SIO_INLINE void sio_sid_clear(struct siosteer_sid *out)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+}
+
+/*
+ * Copies the sid that starts at pos into out. In a request it ends at '&', ' ', '#',
+ * '\r' or '\n' (json == 0); in the OPEN packet's JSON at '"' (json == 1).
+ */
+SIO_INLINE int sio_take_sid(const __u8 *buf, __u32 len, __u32 pos, __u32 mask, const int json,
+			    struct siosteer_sid *out)
+{
+	__u32 j;
+
+	sio_phase(buf, pos, len, mask);
+	for (j = 0; j <= SIOSTEER_SID_MAX; j++) {
+		int c = sio_byte(buf, len, pos + j, mask), end;
+
+		if (c < 0) {
+			sio_sid_clear(out);
 			return TRUNCATED;
-		c = SIO_AT(b, j, mask);
-		if (quote ? c == '"'
-			  : (c == '&' || c == ' ' || c == '#' || c == '\r' || c == '\n')) {
-			if (!i)
+		}
+		if (!sio_sid_char((__u32)c)) {
+			if (json)
+				end = c == '"';
+			else
+				end = c == '&' || c == ' ' || c == '#' || c == '\r' || c == '\n';
+			if (!end || j == 0) {
+				sio_sid_clear(out);
 				return SID_BAD;
-			out->len = (__u8)i;
+			}
+			out->len = (__u8)j;
 			return SID_FOUND;
 		}
-		if (!sio_sid_char(c) || i >= SIOSTEER_SID_MAX)
-			return SID_BAD;
-		out->s[i] = (char)c;
+		if (j == SIOSTEER_SID_MAX) {
+			sio_sid_clear(out);
+			return SID_BAD; /* too long */
+		}
+		out->s[j] = (char)c;
 	}
+	sio_sid_clear(out); /* not reached */
 	return SID_BAD;
 }
 
-/* Index of the first query byte (just after '?' in the request target), or -1. */
-SIO_PHASE int sio_req_query(const struct sio_req_buf *w, __u32 len)
+/*
+ * Finds the end of the HTTP header block ("\r\n\r\n") at or after `from` and returns
+ * the offset just past it (<= len), or -1 if it does not end within the bytes we have.
+ */
+SIO_INLINE long sio_headers_end(const __u8 *buf, __u32 len, __u32 from, const __u32 window)
 {
-	__u32 i;
+	__u32 i, w = 0;
 
-	if (!w)
-		return -1;
-	for (i = 4; i < SIOSTEER_REQ_WINDOW; i++) {
-		__u8 c;
+	for (i = 0; i < window; i++) {
+		int c;
 
-		if (i >= len)
+		if (i < from)
+			continue;
+		c = sio_byte(buf, len, i, window - 1);
+		if (c < 0)
 			return -1;
-		c = SIO_AT(w->b, i, SIO_REQ_MASK);
-		if (c == '?')
-			return (int)i + 1;
-		/* i > 5: the space after "POST" is not the end of the target. */
-		if (c == '\r' || c == '\n' || c == '#' || (c == ' ' && i > 5))
-			return -1;
-	}
-	return -1;
-}
-
-/* Index of the sid value in the query starting at q, or -1. A rolling window of the last
- * five bytes matches "?sid=" or "&sid=", so "xsid=" never does. */
-SIO_PHASE int sio_req_sid_at(const struct sio_req_buf *w, __u32 len, __u32 q)
-{
-	__u64 win = '?';
-	__u32 i;
-
-	if (!w)
-		return -1;
-	for (i = 0; i < SIOSTEER_REQ_WINDOW; i++) {
-		__u32 j = q + i;
-		__u8 c;
-
-		if (j >= len || j >= SIOSTEER_REQ_WINDOW)
-			return -1;
-		c = SIO_AT(w->b, j, SIO_REQ_MASK);
-		if (c == ' ' || c == '\r' || c == '\n' || c == '#')
-			return -1;
-		win = (win << 8) | c;
-		if ((win & 0xffffffffffull) == 0x3f7369643dull /* ?sid= */ ||
-		    (win & 0xffffffffffull) == 0x267369643dull /* &sid= */)
-			return (int)j + 1;
-	}
-	return -1;
-}
-
-SIO_PHASE int sio_req_copy(const struct sio_req_buf *w, __u32 len, __u32 at,
-			   struct siosteer_sid *out)
-{
-	if (!w || !out)
-		return SID_BAD;
-	return sio_copy_sid(w->b, SIO_REQ_MASK, len, at, 0, out);
-}
-
-static inline int sio_parse_request(const struct sio_req_buf *w, __u32 len,
-				    struct siosteer_sid *out)
-{
-	const __u8 *b = w->b;
-	int q, at;
-
-	if (len > SIOSTEER_REQ_WINDOW)
-		len = SIOSTEER_REQ_WINDOW;
-	if (len < 5)
-		return NOT_HTTP;
-	if (!(b[0] == 'G' && b[1] == 'E' && b[2] == 'T' && b[3] == ' ') &&
-	    !(b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T' && b[4] == ' '))
-		return NOT_HTTP;
-	q = sio_req_query(w, len);
-	if (q < 0 || q >= SIOSTEER_REQ_WINDOW)
-		return SID_ABSENT;
-	at = sio_req_sid_at(w, len, (__u32)q);
-	if (at < 0 || at > SIOSTEER_REQ_WINDOW)
-		return SID_ABSENT;
-	return sio_req_copy(w, len, (__u32)at, out);
-}
-
-/* Index of the body (just after the blank line ending the headers), or -1. */
-SIO_PHASE int sio_resp_body(const struct sio_resp_buf *w, __u32 len)
-{
-	__u32 i, win = 0;
-
-	if (!w)
-		return -1;
-	for (i = 0; i < SIOSTEER_RESP_WINDOW; i++) {
-		if (i >= len)
-			return -1;
-		win = (win << 8) | SIO_AT(w->b, i, SIO_RESP_MASK);
-		if (win == 0x0d0a0d0a)
-			return (int)i + 1;
+		w = (w << 8) | (__u32)c;
+		if (w == 0x0d0a0d0a) /* launder at once: ~1000 exits join here */
+			return sio_opaque(buf, i + 1, 2 * window - 1);
 	}
 	return -1;
 }
 
 /*
- * The sid value's index in an open packet starting at `at`, or -1. Accepted before the
- * packet: an EIO=3 length prefix ("96:"), or the header of an unmasked WebSocket text
- * frame (0x81, then a 7-bit length or 126 and a 16-bit one).
+ * The status line "HTTP/1.x NNN" followed by ' ' or '\r'. Returns NNN; 0 if an HTTP
+ * response with a malformed status; -2 if not an HTTP response or if the bytes end
+ * before we can tell.
  */
-SIO_PHASE int sio_resp_sid_at(const struct sio_resp_buf *w, __u32 len, __u32 at)
+SIO_INLINE int sio_status(const __u8 *buf, __u32 len, __u32 mask)
 {
-	static const char pat[9] = { '0', '{', '"', 's', 'i', 'd', '"', ':', '"' };
-	__u32 i;
-	__u8 c;
+	int m, c, code = 0;
+	__u32 k;
 
-	if (!w || at >= len)
-		return -1;
-	if (SIO_AT(w->b, at, SIO_RESP_MASK) == 0x81) {
-		if (at + 1 >= len)
-			return -1;
-		c = SIO_AT(w->b, at + 1, SIO_RESP_MASK);
-		if (c & 0x80)
-			return -1;	/* a server never masks */
-		at += c == 126 ? 4 : c < 126 ? 2 : 10;
-	} else {
-		for (i = 0; i < 6; i++) {
-			__u32 j = at + i;
+	m = sio_match(buf, len, 0, mask, SIO_PAT('H', 'T', 'T', 'P', '/', '1', '.', 0), 7);
+	if (m <= 0)
+		return -2;
+	c = sio_byte(buf, len, 7, mask);
+	if (c < '0' || c > '9') /* c < 0: cut */
+		return -2;
+	c = sio_byte(buf, len, 8, mask);
+	if (c != ' ')
+		return -2;
+	for (k = 9; k < 12; k++) {
+		c = sio_byte(buf, len, k, mask);
+		if (c < 0)
+			return -2;
+		if (c < '0' || c > '9')
+			return 0;
+		code = code * 10 + (c - '0');
+	}
+	c = sio_byte(buf, len, 12, mask);
+	if (c < 0)
+		return -2;
+	return (c == ' ' || c == '\r') ? code : 0;
+}
 
-			if (j >= len)
-				return -1;
-			c = SIO_AT(w->b, j, SIO_RESP_MASK);
-			if (c == ':' && i) {
-				at = j + 1;
+/*
+ * The engine.io OPEN packet at pos: `0{"sid":"<sid>"`. engine.io (Node), python-engineio
+ * and socketioxide all emit compact JSON with "sid" as the first key.
+ */
+SIO_INLINE int sio_open_json(const __u8 *buf, __u32 len, __u32 pos, __u32 mask,
+			     struct siosteer_sid *out)
+{
+	int m;
+
+	sio_phase(buf, pos, len, mask);
+	m = sio_match(buf, len, pos, mask, SIO_PAT('0', '{', '"', 's', 'i', 'd', '"', ':'), 8);
+	if (m <= 0)
+		return SID_ABSENT; /* m < 0: cut before the sid starts */
+	m = sio_match(buf, len, pos + 8, mask, SIO_PAT('"', 0, 0, 0, 0, 0, 0, 0), 1);
+	if (m <= 0)
+		return SID_ABSENT;
+	if (pos + 9 >= len)
+		return TRUNCATED; /* `"sid":"` is the last thing we have */
+	return sio_take_sid(buf, len, pos + 9, mask, 1, out);
+}
+
+/* Longest EIO=3 length prefix / HTTP chunk-size line we accept (digits). */
+#define SIO_PREFIX_DIGITS 7
+
+/*
+ * An HTTP polling body that starts at pos (< len). Accepted shapes, in this order:
+ *   [<hex>\r\n]                 an HTTP/1.1 chunk-size line (Transfer-Encoding: chunked,
+ *                               which some non-Node servers use), then
+ *   0{"sid":"…                  EIO=4, or
+ *   <decimal>:0{"sid":"…        EIO=3 text payload (e.g. `96:0{"sid":"…`), or
+ *   \x00<0..9 bytes>\xff0{"sid":"…   EIO=3 binary payload (XHR2 clients; engine.io
+ *                               only uses it when a binary packet is queued alongside).
+ * Socket.IO's CONNECT answer `40{"sid":"…"}` (another id) does not match any of them.
+ */
+SIO_INLINE int sio_open_body(const __u8 *buf, __u32 len, __u32 pos, __u32 mask,
+			     struct siosteer_sid *out)
+{
+	__u32 k;
+	int c;
+
+	sio_phase(buf, pos, len, mask);
+	/* Bytes that end before `"sid":"` give SID_ABSENT (a `2` ping body, say). */
+	/* Chunk-size line: 1..7 hex digits, then CRLF (no chunk extensions). */
+	for (k = 0; k <= SIO_PREFIX_DIGITS; k++) {
+		c = sio_byte(buf, len, pos + k, mask);
+		if (c < 0)
+			return SID_ABSENT;
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+			continue;
+		if (c == '\r' && k > 0) {
+			c = sio_byte(buf, len, pos + k + 1, mask);
+			if (c < 0)
+				return SID_ABSENT;
+			if (c == '\n') {
+				if (pos + k + 2 >= len)
+					return SID_ABSENT;
+				pos = pos + k + 2;
+				sio_phase(buf, pos, len, mask);
+			}
+		}
+		break;
+	}
+
+	c = sio_byte(buf, len, pos, mask);
+	if (c < 0)
+		return SID_ABSENT; /* not reached: pos < len */
+	if (c >= '1' && c <= '9') {
+		/* EIO=3 text: decimal length, ':' */
+		for (k = 1; k <= SIO_PREFIX_DIGITS; k++) {
+			c = sio_byte(buf, len, pos + k, mask);
+			if (c < 0)
+				return SID_ABSENT;
+			if (c == ':')
+				break;
+			if (c < '0' || c > '9')
+				return SID_ABSENT;
+		}
+		if (k > SIO_PREFIX_DIGITS)
+			return SID_ABSENT;
+		if (pos + k + 1 >= len)
+			return SID_ABSENT;
+		pos = pos + k + 1;
+		sio_phase(buf, pos, len, mask);
+	} else if (c == 0) {
+		/* EIO=3 binary: 0 (string packet), length as digit bytes 0..9, 0xff */
+		for (k = 1; k <= SIO_PREFIX_DIGITS + 1; k++) {
+			c = sio_byte(buf, len, pos + k, mask);
+			if (c < 0)
+				return SID_ABSENT;
+			if (c == 0xff && k > 1)
+				break;
+			if (c > 9)
+				return SID_ABSENT;
+		}
+		if (k > SIO_PREFIX_DIGITS + 1)
+			return SID_ABSENT;
+		if (pos + k + 1 >= len)
+			return SID_ABSENT;
+		pos = pos + k + 1;
+		sio_phase(buf, pos, len, mask);
+	}
+	return sio_open_json(buf, len, pos, mask, out);
+}
+
+/* ---- the parsers ---------------------------------------------------------------- */
+
+/*
+ * The first request segment of a connection. Rules:
+ *  - `GET /` or `POST /` at offset 0 (origin-form target), else NOT_HTTP;
+ *  - the target ends at ' ', '#', '\r' or '\n'; a control char or DEL in it is NOT_HTTP;
+ *  - the query starts after the first '?'; sid= counts only at its start or after '&'
+ *    (not `xsid=`, not in the path, not after a second '?'); the first one wins;
+ *  - the value ends at '&', ' ', '#', '\r' or '\n' and must be 1..SIOSTEER_SID_MAX chars
+ *    of [A-Za-z0-9_-], else SID_BAD (so %-encoded sids are SID_BAD);
+ *  - if the bytes (or the window) end after `sid=` but before the value's delimiter,
+ *    TRUNCATED (the sid may be cut); if they end before any `sid=`, SID_ABSENT (so an
+ *    8 KiB query with sid= past the window reads as a new session), and if they end
+ *    within the method ("GE"), NOT_HTTP.
+ * Works for EIO=3 and EIO=4, polling GET/POST and the WebSocket upgrade GET, with the
+ * parameters in any order.
+ */
+SIO_INLINE enum sio_parse_result sio_parse_request(const void *buf_, __u32 len,
+						   struct siosteer_sid *out)
+{
+	const __u32 mask = SIOSTEER_REQ_WINDOW - 1;
+	const __u8 *buf = (const __u8 *)buf_;
+	__u32 i, q = 0;
+	__u64 w;
+	int g, p, c;
+
+	sio_sid_clear(out);
+	len = sio_clamp(len, SIOSTEER_REQ_WINDOW);
+
+	g = sio_match(buf, len, 0, mask, SIO_PAT('G', 'E', 'T', ' ', '/', 0, 0, 0), 5);
+	p = sio_match(buf, len, 0, mask, SIO_PAT('P', 'O', 'S', 'T', ' ', '/', 0, 0), 6);
+	if (g <= 0 && p <= 0)
+		return NOT_HTTP; /* a cut method ("GE") included */
+
+	/*
+	 * The path, up to the first '?'. Both methods scan from offset 5: for GET that is
+	 * the byte after '/', for POST the '/' itself, so both paths reach one state.
+	 */
+	for (i = 5; i < SIOSTEER_REQ_WINDOW; i++) {
+		c = sio_byte(buf, len, i, mask);
+		if (c < 0)
+			return SID_ABSENT; /* the bytes or the window end in the path */
+		if (sio_cls((__u32)c, SIO_STOP_LO | SIO_BIT('?'), SIO_STOP_HI)) {
+			if (c == '?') {
+				q = i;
 				break;
 			}
-			if (c < '0' || c > '9')
-				break;
+			if (c == ' ' || c == '#' || c == '\r' || c == '\n')
+				return SID_ABSENT;
+			return NOT_HTTP;
 		}
 	}
-	for (i = 0; i < 9; i++) {
-		__u32 j = at + i;
+	if (i >= SIOSTEER_REQ_WINDOW)
+		return SID_ABSENT; /* not reached: sio_byte fails first */
+	sio_phase(buf, q, len, mask);
 
-		if (j >= len)
-			return -1;
-		if (SIO_AT(w->b, j, SIO_RESP_MASK) != (__u8)pat[i])
-			return -1;
+	/*
+	 * The query. w holds its last 5 bytes, with the '?' seen as '&', so "&sid=" in w
+	 * means a sid parameter starts at the next byte. c goes into w before any test
+	 * narrows its range: otherwise w would carry the ranges of 5 bytes' worth of
+	 * branches and the verifier would see a distinct state per combination.
+	 */
+	w = '&';
+	for (i = 1; i < SIOSTEER_REQ_WINDOW; i++) {
+		c = sio_byte(buf, len, q + i, mask);
+		if (c < 0)
+			return SID_ABSENT; /* no sid= in what we see of the query */
+		w = ((w << 8) | (__u32)c) & 0xffffffffffULL;
+		if (w == 0x267369643dULL) /* "&sid=": no terminator or CTL in it */
+			break;
+		if (sio_cls((__u32)c, SIO_STOP_LO, SIO_STOP_HI)) {
+			if (c == ' ' || c == '#' || c == '\r' || c == '\n')
+				return SID_ABSENT;
+			return NOT_HTTP;
+		}
 	}
-	return (int)(at + 9);
+	if (i >= SIOSTEER_REQ_WINDOW)
+		return SID_ABSENT; /* not reached */
+	if (q + i + 1 >= len)
+		return TRUNCATED; /* "sid=" is the last thing we have: the value is cut */
+	return sio_take_sid(buf, len, q + i + 1, mask, 0, out);
 }
 
-SIO_PHASE int sio_resp_copy(const struct sio_resp_buf *w, __u32 len, __u32 at,
+/*
+ * A WebSocket frame at f (< len; the caller has seen 0x81 there: FIN, text, no RSV
+ * bits): an unmasked server frame with a 7-bit or 16-bit length whose payload starts
+ * with `0{"sid":"`. EIO=3 and EIO=4 frames carry the packet without length prefix.
+ */
+SIO_INLINE int sio_ws_frame(const __u8 *buf, __u32 len, __u32 f, __u32 mask,
 			    struct siosteer_sid *out)
 {
-	if (!w || !out)
-		return SID_BAD;
-	return sio_copy_sid(w->b, SIO_RESP_MASK, len, at, 1, out);
-}
+	int c;
 
-/* The open packet in a reply segment: after HTTP headers (polling, or a 101 response with
- * the first frame in the same segment), or a WebSocket frame at the start of the segment. */
-static inline int sio_parse_open(const struct sio_resp_buf *w, __u32 len,
-				 struct siosteer_sid *out)
-{
-	int body, at;
-
-	if (len > SIOSTEER_RESP_WINDOW)
-		len = SIOSTEER_RESP_WINDOW;
-	if (len < 12)
-		return NOT_HTTP;
-	if (w->b[0] == 0x81) {
-		body = 0;
-	} else {
-		if (w->b[0] != 'H' || w->b[1] != 'T' || w->b[2] != 'T' || w->b[3] != 'P')
-			return NOT_HTTP;
-		body = sio_resp_body(w, len);
-		if (body < 0 || body >= SIOSTEER_RESP_WINDOW)
-			return SID_ABSENT;
-	}
-	at = sio_resp_sid_at(w, len, (__u32)body);
-	if (at < 0 || at > SIOSTEER_RESP_WINDOW)
+	sio_phase(buf, f, len, mask);
+	c = sio_byte(buf, len, f + 1, mask);
+	if (c < 0)
 		return SID_ABSENT;
-	return sio_resp_copy(w, len, (__u32)at, out);
+	if (c & 0x80)
+		return SID_ABSENT; /* masked: a client's frame */
+	if (c == 126)
+		f += 4;
+	else if (c < 126)
+		f += 2;
+	else
+		return SID_ABSENT; /* 64-bit length: not an OPEN packet */
+	if (f >= len)
+		return SID_ABSENT;
+	return sio_open_json(buf, len, f, mask, out);
 }
 
+/* sio_parse_open (polling != 0) and sio_parse_ws_open (polling == 0). */
+SIO_INLINE int sio_parse_response(const void *buf_, __u32 len, struct siosteer_sid *out,
+				  const int polling)
+{
+	const __u32 mask = SIOSTEER_RESP_WINDOW - 1;
+	const __u8 *buf = (const __u8 *)buf_;
+	long b;
+	int c, s;
+
+	sio_sid_clear(out);
+	len = sio_clamp(len, SIOSTEER_RESP_WINDOW);
+	c = sio_byte(buf, len, 0, mask);
+	if (c == 0x81)
+		return sio_ws_frame(buf, len, 0, mask, out);
+	s = sio_status(buf, len, mask);
+	if (s < 0)
+		return NOT_HTTP;
+	/*
+	 * Scan the headers before looking at the status: branching on it first would make
+	 * the verifier walk the scan once per status we accept.
+	 */
+	b = sio_headers_end(buf, len, 12, SIOSTEER_RESP_WINDOW);
+	if (s != 101 && (!polling || s != 200))
+		return SID_ABSENT;
+	if (b < 0 || (__u32)b >= len)
+		/* Headers cut, or nothing after them: a 200's body in the next segment is
+		 * not recognised (engine.io writes headers and body at once); a 101's first
+		 * frame is, as a segment that starts with a frame is parsed on its own. */
+		return SID_ABSENT;
+	if (s == 200)
+		return sio_open_body(buf, len, (__u32)b, mask, out);
+	if (sio_byte(buf, len, (__u32)b, mask) != 0x81)
+		return SID_ABSENT;
+	return sio_ws_frame(buf, len, (__u32)b, mask, out);
+}
+
+/*
+ * A server's reply segment carrying the engine.io OPEN packet, in any of the shapes the
+ * learner meets (all within SIOSTEER_RESP_WINDOW bytes):
+ *   - polling handshake: "HTTP/1.x 200", headers, "\r\n\r\n", then a body that
+ *     sio_open_body accepts (EIO=4 `0{"sid":"…`, EIO=3 `96:0{"sid":"…`, …);
+ *   - WebSocket-only session: what sio_parse_ws_open accepts (a frame at offset 0, or
+ *     right after a "HTTP/1.x 101" answer in the same segment).
+ * So one call covers both; sio_parse_ws_open is the WebSocket part alone.
+ *   NOT_HTTP   neither a status line "HTTP/1.x NNN" nor a text frame (0x81) at offset
+ *              0 (e.g. the continuation of a longer response, or a cut status line);
+ *   SID_ABSENT another status, or a body/frame that is not an OPEN packet (Socket.IO's
+ *              `40{"sid":"…"}` included), or not in this segment (headers cut, or
+ *              nothing after them);
+ *   TRUNCATED  the sid has started (`"sid":"`) but its closing quote is not in the
+ *              bytes we have.
+ * Bodies compressed with Content-Encoding are not recognised (engine.io compresses
+ * only bodies over 1 KiB; the OPEN packet is ~120 bytes).
+ */
+SIO_INLINE enum sio_parse_result sio_parse_open(const void *buf, __u32 len,
+						struct siosteer_sid *out)
+{
+	return (enum sio_parse_result)sio_parse_response(buf, len, out, 1);
+}
+
+/*
+ * A WebSocket-only session (transport=websocket from the start): the server's first
+ * frame is the OPEN packet, an unmasked text frame (0x81, 7-bit or 16-bit length)
+ * whose payload starts with `0{"sid":"`. The frame is at the start of the segment, or
+ * right after a "HTTP/1.x 101" answer in the same segment (ws usually writes both at
+ * once; seen with socket.io@4.8). A 101 with nothing after its headers is SID_ABSENT:
+ * the frame comes in a later segment, which is parsed on its own. Frames with RSV1
+ * set (permessage-deflate) are not recognised; engine.io does not compress them.
+ *   NOT_HTTP   neither a frame (0x81) nor "HTTP/1.x NNN" at offset 0;
+ *   SID_ABSENT an HTTP status other than 101, or a frame that is not an OPEN packet;
+ *   TRUNCATED  as for sio_parse_open.
+ */
+SIO_INLINE enum sio_parse_result sio_parse_ws_open(const void *buf, __u32 len,
+						   struct siosteer_sid *out)
+{
+	return (enum sio_parse_result)sio_parse_response(buf, len, out, 0);
+}
+
+#ifndef __bpf__
+/* For logs and tests. */
+static inline const char *sio_parse_result_str(int r)
+{
+	switch (r) {
+	case SID_FOUND:
+		return "SID_FOUND";
+	case SID_ABSENT:
+		return "SID_ABSENT";
+	case NOT_HTTP:
+		return "NOT_HTTP";
+	case SID_BAD:
+		return "SID_BAD";
+	case TRUNCATED:
+		return "TRUNCATED";
+	}
+	return "?";
+}
 #endif
+
+#endif /* SIOSTEER_SID_PARSE_H */
