@@ -28,7 +28,7 @@ CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -I$(BUILD) -Ibpf $(CFL
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf $(CFLAGS_EXTRA)
 LDLIBS  := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp) -lcap -lelf -lz
 
-BPF_PROGS := select learn gate
+BPF_PROGS := select learn gate tw_reset
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 SIOSTEER_SRCS := $(wildcard loader/*.c) $(wildcard userspace/*.c)
@@ -75,7 +75,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 	$(Q)$(CC) $(CFLAGS) -Ibpf -o $@ $<
 
 -include tools/sioload/sioload.mk
-
+-include tests/fuzz/fuzz.mk
 -include tests/bpf/bpf-tests.mk
 
 deps:
@@ -95,15 +95,3 @@ format:
 clean:
 	$(Q)rm -rf $(BUILD)
 
-# libFuzzer run of the sid parsers (not part of `make test`): FUZZ_RUNS executions.
-FUZZ_RUNS ?= 1000000
-$(BUILD)/fuzz/fuzz_sid_parse: tests/fuzz/fuzz_sid_parse.c bpf/sid_parse.h
-	$(call msg,FUZZ-CC,$@)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ibpf -o $@ $<
-fuzz: $(BUILD)/fuzz/fuzz_sid_parse
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
-	$(Q)$< -runs=$(FUZZ_RUNS) -max_len=1100 -print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/seeds 2>&1 | \
-		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|Done|crash|ERROR|SUMMARY' ; \
-		test $${PIPESTATUS[0]} -eq 0
-.PHONY: fuzz

@@ -9,12 +9,14 @@
 struct select_bpf;
 struct learn_bpf;
 struct gate_bpf;
+struct tw_reset_bpf;
 struct xdp_program;
 
 struct siosteer {
 	struct select_bpf *skel;
 	struct learn_bpf *learn;
 	struct gate_bpf *gate;
+	struct tw_reset_bpf *tw;	/* TIME_WAIT collisions (tc ingress) */
 	struct xdp_program *xdp;	/* the gate, when attached with libxdp */
 	struct siosteer_opts o;
 	const char *root;

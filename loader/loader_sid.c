@@ -18,7 +18,9 @@
 #include "gate.skel.h"
 #include "select.skel.h"
 #include "learn.skel.h"
+#include "tw_reset.skel.h"
 #include "../bpf/gate.h"
+#include "../bpf/tw_reset.h"
 #include "sid_parse.h"
 #include "../userspace/log.h"
 #include "../userspace/syncookies.h"
@@ -30,6 +32,38 @@ static const char *const learn_maps[] = {
 	SIOSTEER_MAP_LEARN_COUNTERS,
 };
 static const char *const gate_maps[] = { SIOSTEER_MAP_GATE_COUNTERS };
+static const char *const tw_maps[] = { SIOSTEER_MAP_TW_COUNTERS };
+
+/*
+ * A SYN that reuses the 4-tuple of a TIME_WAIT socket gets no cookie, so its connection
+ * would be placed at SYN time, blind to the sid. The tc program resets such TIME_WAIT
+ * sockets just before the SYN arrives. With tcp_rfc1337=1 the stack ignores that RST:
+ * the program then only counts, and those connections fall back to the address key.
+ */
+static int tw_open(struct siosteer *s)
+{
+	int rfc1337 = tcp_rfc1337_get(), err;
+
+	s->tw = tw_reset_bpf__open();
+	if (!s->tw) {
+		log_error("open BPF TIME_WAIT program: %s", strerror(errno));
+		return -errno;
+	}
+	s->tw->rodata->port = s->o.port;
+	s->tw->rodata->enabled = rfc1337 != 1;
+	if (rfc1337 == 1)
+		log_warn("net.ipv4.tcp_rfc1337=1: TIME_WAIT sockets ignore RSTs, so a SYN that "
+			 "reuses one's 4-tuple gets no cookie and that connection uses the address "
+			 "key (counted as tw_collisions/disabled)");
+	err = loader_pin_maps(s, s->tw->obj, tw_maps, 1);
+	if (!err)
+		err = tw_reset_bpf__load(s->tw);
+	if (err) {
+		log_error("load BPF TIME_WAIT program: %s", strerror(-err));
+		return err;
+	}
+	return loader_pin_prog(s, s->tw->progs.siosteer_tw_reset, SIOSTEER_PIN_PROG_TW);
+}
 
 int loader_sid_open(struct siosteer *s)
 {
@@ -55,6 +89,8 @@ int loader_sid_open(struct siosteer *s)
 		return err;
 	}
 	err = loader_pin_prog(s, s->learn->progs.siosteer_learn, SIOSTEER_PIN_PROG_LEARN);
+	if (!err)
+		err = tw_open(s);
 	if (err)
 		return err;
 	/* The gate object holds both variants; load only the one in use. libxdp loads the
@@ -176,6 +212,12 @@ int siosteer_attach_iface(struct siosteer *s)
 		log_error("attach tc egress learner to %s: %s", s->o.ifname, strerror(-err));
 		return err;
 	}
+	err = tc_attach(s->ifindex, TC_TW, bpf_program__fd(s->tw->progs.siosteer_tw_reset));
+	if (err) {
+		log_error("attach tc ingress TIME_WAIT program to %s: %s", s->o.ifname,
+			  strerror(-err));
+		return err;
+	}
 	if (s->o.gate == SIOSTEER_GATE_TC) {
 		err = tc_attach(s->ifindex, TC_GATE,
 				bpf_program__fd(s->gate->progs.siosteer_gate_tc));
@@ -214,6 +256,7 @@ void loader_sid_close(struct siosteer *s, bool keep)
 
 	if (!keep && s->iface_attached) {
 		tc_detach(s->ifindex, TC_LEARN);
+		tc_detach(s->ifindex, TC_TW);
 		if (s->o.gate == SIOSTEER_GATE_TC)
 			tc_detach(s->ifindex, TC_GATE);
 		if (s->xdp)
@@ -232,8 +275,10 @@ void loader_sid_close(struct siosteer *s, bool keep)
 	s->xdp = NULL;
 	learn_bpf__destroy(s->learn);
 	gate_bpf__destroy(s->gate);
+	tw_reset_bpf__destroy(s->tw);
 	s->learn = NULL;
 	s->gate = NULL;
+	s->tw = NULL;
 }
 
 void siosteer_undo_iface(const struct siosteer_meta *m)
@@ -243,6 +288,7 @@ void siosteer_undo_iface(const struct siosteer_meta *m)
 	if (m->key != SIOSTEER_KEY_SID || !m->ifindex)
 		return;
 	tc_detach((int)m->ifindex, TC_LEARN);
+	tc_detach((int)m->ifindex, TC_TW);
 	if (m->gate == SIOSTEER_GATE_TC)
 		tc_detach((int)m->ifindex, TC_GATE);
 	else

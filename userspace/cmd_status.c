@@ -17,6 +17,7 @@
 #include "opts.h"
 #include "../loader/pinned.h"
 #include "../bpf/gate.h"
+#include "../bpf/tw_reset.h"
 
 static const char usage[] =
 	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"
@@ -44,6 +45,7 @@ struct port_view {
 	bool has_sid;	/* sid mode: gate and learner counters were read */
 	struct siosteer_gate_counters gate;
 	struct siosteer_learn_counters learn;
+	struct siosteer_tw_counters tw;
 	const char *pin_root;
 };
 
@@ -89,6 +91,11 @@ static void print_counters(const struct port_view *v, bool json)
 		F(v->gate, dropped),	 F(v->gate, established),  F(v->gate, no_socket),
 		F(v->gate, not_tcp),
 	};
+	const struct field tw[] = {
+		F(v->tw, syns_seen),	  F(v->tw, tw_collisions), F(v->tw, rst_injected),
+		F(v->tw, syn_reinjected), F(v->tw, disabled),	   F(v->tw, errors),
+		F(v->tw, dropped),
+	};
 	const struct field learn[] = {
 		F(v->learn, packets), F(v->learn, scanned), F(v->learn, learned),
 		F(v->learn, no_conn), F(v->learn, bad_sid), F(v->learn, not_tcp),
@@ -100,6 +107,7 @@ static void print_counters(const struct port_view *v, bool json)
 	print_fields("sid", sid, sizeof(sid) / sizeof(sid[0]), json);
 	print_fields("gate", gate, sizeof(gate) / sizeof(gate[0]), json);
 	print_fields("learner", learn, sizeof(learn) / sizeof(learn[0]), json);
+	print_fields("tw", tw, sizeof(tw) / sizeof(tw[0]), json);
 }
 
 static const char *mode_name(__u32 m)
@@ -157,7 +165,9 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_GATE_COUNTERS, &v->gate,
 					  sizeof(v->gate)) &&
 		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_LEARN_COUNTERS, &v->learn,
-					  sizeof(v->learn));
+					  sizeof(v->learn)) &&
+		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_TW_COUNTERS, &v->tw,
+					  sizeof(v->tw));
 	v->agent_alive = v->meta.agent_pid &&
 			 (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
 	return err;
