@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tw_reset: does the tc TIME_WAIT reset program keep every SYN on the cookie path?
 #
-# Needs root, python3, and the binaries from tests/bpf/tw-reset.mk:
-#   make build/tw_reset.bpf.o build/tests/tw_reset_test     (BUILD=... to relocate)
+# Needs root, python3, and the binaries from tests/bpf/tw-reset.mk, found in ${BUILD:-build}:
+#   make -f tests/bpf/tw-reset.mk        (or `make tw-reset` once the Makefile includes it)
 #
 # Layout (only namespaces this script creates; nothing in the root namespace changes):
 #   ssttw<pid>s  veth0  198.18.0.1/24  2001:db8:18::1/64   tcp_syncookies=2

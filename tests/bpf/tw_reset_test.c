@@ -2,8 +2,8 @@
 /*
  * Stand-alone loader for bpf/tw_reset.bpf.c, used by tests/bpf/tw_reset.sh.
  *
- * Build (the repo's Makefile includes tests/bpf/tw-reset.mk, so `make
- * build/tw_reset.bpf.o build/tests/tw_reset_test` does the same):
+ * Build: `make -f tests/bpf/tw-reset.mk` (or, with the fragment included by the main
+ * Makefile, `make tw-reset`); by hand:
  *   make build/vmlinux.h
  *   clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -Ibuild -Ibpf \
  *       -c bpf/tw_reset.bpf.c -o build/tw_reset.bpf.o
