@@ -56,7 +56,8 @@ int siosteer_learn(struct __sk_buff *skb)
 	struct siosteer_slot_load *l;
 	struct pkt_tcp p;
 	struct scratch *s;
-	__u32 zero = 0, n, *slot;
+	struct siosteer_conn_owner *placed;
+	__u32 zero = 0, n;
 	int r;
 
 	c = bpf_map_lookup_elem(&learn_counters, &zero);
@@ -91,14 +92,23 @@ int siosteer_learn(struct __sk_buff *skb)
 			c->bad_sid++;
 		return TC_ACT_OK;
 	}
-	slot = bpf_map_lookup_elem(&conns, &conn);
-	if (!slot) {
+	placed = bpf_map_lookup_elem(&conns, &conn);
+	if (!placed) {
 		c->no_conn++;
 		return TC_ACT_OK;
 	}
-	owner.slot = *slot;
+	/* Only a connection that asked for a new session can name one: a reply on any other
+	 * connection (an app route echoing '0{"sid":"…', say) must not re-home a session. */
+	if (!placed->new_session) {
+		c->not_new_session++;
+		return TC_ACT_OK;
+	}
+	owner.slot = placed->slot;
 	owner.learned_ns = bpf_ktime_get_boot_ns();
-	bpf_map_update_elem(&sids, &sid, &owner, BPF_ANY);
+	if (bpf_map_update_elem(&sids, &sid, &owner, BPF_NOEXIST)) {
+		c->already_known++;
+		return TC_ACT_OK;
+	}
 	l = bpf_map_lookup_elem(&load, &owner.slot);
 	if (l)
 		__sync_fetch_and_add(&l->learned, 1);

@@ -197,9 +197,11 @@ static __always_inline __u32 select_new_session(struct sk_reuseport_md *md,
 	return best;
 }
 
-/* Key 2: returns the slot chosen from the first request, or NO_SLOT to use key 1. */
+/* Key 2: returns the slot chosen from the first request, or NO_SLOT to use key 1.
+ * *new_session says the request had no sid: only such connections may teach a sid. */
 static __always_inline __u32 select_by_sid(struct sk_reuseport_md *md, struct siosteer_table *t,
-					   __u32 hash, struct siosteer_counters *c)
+					   __u32 hash, struct siosteer_counters *c,
+					   __u32 *new_session)
 {
 	struct siosteer_sid_owner *owner;
 	struct siosteer_sid sid = {};
@@ -221,6 +223,7 @@ static __always_inline __u32 select_by_sid(struct sk_reuseport_md *md, struct si
 	r = parse_request(s, n, &sid);
 	if (r == SID_ABSENT) {
 		c->handshake++;
+		*new_session = 1;
 		return select_new_session(md, t, hash, c);
 	}
 	if (r == NOT_HTTP) {
@@ -243,6 +246,7 @@ static __always_inline __u32 select_by_sid(struct sk_reuseport_md *md, struct si
 SEC("sk_reuseport")
 int siosteer_select(struct sk_reuseport_md *md)
 {
+	struct siosteer_conn_owner owner = {};
 	struct siosteer_conn conn = {};
 	struct siosteer_counters *c;
 	struct siosteer_state *st;
@@ -266,7 +270,7 @@ int siosteer_select(struct sk_reuseport_md *md)
 		return SK_PASS;
 
 	if (key_mode == SIOSTEER_KEY_SID)
-		slot = select_by_sid(md, t, hash, c);
+		slot = select_by_sid(md, t, hash, c, &owner.new_session);
 	if (slot == SIOSTEER_NO_SLOT)
 		slot = select_by_addr(md, t, hash, c);
 	if (slot == SIOSTEER_NO_SLOT) {
@@ -279,7 +283,8 @@ int siosteer_select(struct sk_reuseport_md *md)
 		if (!bpf_skb_load_bytes(md, 0, &th, sizeof(th))) {
 			conn.client_port = th.source;
 			conn.server_port = th.dest;
-			if (bpf_map_update_elem(&conns, &conn, &slot, BPF_ANY))
+			owner.slot = slot;
+			if (bpf_map_update_elem(&conns, &conn, &owner, BPF_ANY))
 				c->conn_record_fail++;
 		}
 	}

@@ -22,7 +22,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SIOSTEER_CONNS_MAX);
 	__type(key, struct siosteer_conn);
-	__type(value, __u32);
+	__type(value, struct siosteer_conn_owner);
 } conns SEC(".maps");
 
 struct {

@@ -151,6 +151,12 @@ struct siosteer_conn {
 	__u32 pad;		/* keeps the hash key free of uninitialised bytes */
 };
 
+/* Value of the conns map. */
+struct siosteer_conn_owner {
+	__u32 slot;
+	__u32 new_session;	/* placed as a handshake (request without sid): may teach a sid */
+};
+
 /* Value of the sids map: who owns a learned session. */
 struct siosteer_sid_owner {
 	__u32 slot;
@@ -169,6 +175,10 @@ struct siosteer_learn_counters {
 	__u64 scanned;		/* ...with payload, scanned for an engine.io open packet */
 	__u64 learned;		/* sid -> slot entries written */
 	__u64 no_conn;		/* open packet on a connection the selector did not place */
+	__u64 not_new_session;	/* open packet on a connection whose request had a sid (or was
+				 * not HTTP): not learned, so a reply can't re-home a session */
+	__u64 already_known;	/* sid already learned: kept where it is (a fresh handshake
+				 * always has a fresh sid, so a repeat is an echo or forgery) */
 	__u64 bad_sid;		/* open packet with an unusable sid */
 	__u64 not_tcp;
 };
