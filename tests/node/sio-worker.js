@@ -14,6 +14,8 @@
 //             closes the connection after it (so each polling request of a
 //             session arrives on a new TCP connection and must be steered).
 //   --eio3    allowEIO3: true (accept socket.io-client@2 / engine.io v3).
+//   --echo    GET /echo?x=TEXT answers TEXT as the body: an app route that echoes user
+//             input, for the test that such a reply cannot teach siosteer a sid.
 //
 // Events:  whoami (ack) -> {pid, slot, addrs: client addresses seen for this session}   echo (ack) -> its argument
 //          stats  (ack) -> {pid, connections, requests, upgrades}
@@ -28,7 +30,7 @@ const { Server } = require(path.join(__dirname, '..', 'node_modules', 'socket.io
 
 function usage(msg) {
   if (msg) process.stderr.write(`sio-worker: ${msg}\n`);
-  process.stderr.write('usage: sio-worker.js [--port P [--host H] [--no-reuseport]] [--close] [--eio3]\n');
+  process.stderr.write('usage: sio-worker.js [--port P [--host H] [--no-reuseport]] [--close] [--eio3] [--echo]\n');
   process.exit(2);
 }
 
@@ -40,6 +42,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--host') opt.host = argv[++i];
   else if (a === '--close') opt.close = true;
   else if (a === '--eio3') opt.eio3 = true;
+  else if (a === '--echo') opt.echo = true;
   else if (a === '--no-reuseport') opt.reuse = false;
   else usage(`unknown argument ${a}`);
 }
@@ -61,6 +64,15 @@ if (!activated && opt.reuse) {
 
 const counts = { connections: 0, requests: 0, upgrades: 0, req_conn_close: 0 };
 const httpServer = http.createServer();
+// Added before socket.io attaches: engine.io then hands it only the non-engine.io paths.
+if (opt.echo) {
+  httpServer.on('request', (req, res) => {
+    const u = new URL(req.url, 'http://x');
+    if (u.pathname !== '/echo') return;
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end(u.searchParams.get('x') || '');
+  });
+}
 httpServer.on('connection', () => { counts.connections++; });
 httpServer.on('upgrade', (req) => { counts.upgrades++; noteAddr(req); });
 // Keep-alive idle connections would hold shutdown; engine.io's long-polls
