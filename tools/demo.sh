@@ -17,17 +17,17 @@ URL="http://$SST_SRV_ADDR:$PORT"
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "demo: $*" >&2; for f in "$SST_TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done >&2; exit 1; }
 summary() { # JSON from sio-clients -> one readable paragraph
-	python3 -c '
+	python3 - "$1" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
-print(f"  sessions: {r[\"ok\"]}/{r[\"sessions\"]} ok, {r[\"mixed_pid\"]} changed worker, "
-      f"{r.get(\"upgraded\", 0)} upgraded to WebSocket, {r[\"elapsed_s\"]} s")
+print("  sessions: %d/%d ok, %d changed worker, %d upgraded to WebSocket, %s s"
+      % (r["ok"], r["sessions"], r["mixed_pid"], r.get("upgraded", 0), r["elapsed_s"]))
 if r["failures"]:
     print("  failures:", r["failures"])
 tot = sum(r["per_pid"].values()) or 1
 for pid, n in sorted(r["per_pid"].items()):
-    print(f"  worker pid {pid:>7}: {n:5d} sessions ({100.0 * n / tot:4.1f}%) " + "#" * int(40 * n / tot))
-' "$1"
+    print("  worker pid %7s: %5d sessions (%4.1f%%) %s" % (pid, n, 100.0 * n / tot, "#" * int(40 * n / tot)))
+PY
 }
 steer() { # args for siosteer run; starts it and waits until it steers
 	start_bg siosteer ns_srv "$SIOSTEER" run --port $PORT --workers 4 "$@" -- \
@@ -53,6 +53,7 @@ out=$(clients --sessions 600 --concurrency 30 --transports polling --new-conn --
 	echo "  (some sessions failed)"
 [ -n "$out" ] || die "no result from the clients"
 summary "$out"
+echo "  (the address key spreads client ADDRESSES: 32 of them give an uneven split of sessions)"
 echo "  siosteer status:"
 ns_srv "$SIOSTEER" status --port $PORT | sed 's/^/    /'
 stop_pid "$SIOSTEER_PID" 10
