@@ -58,6 +58,7 @@ start_worker() {
 }
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; } # all CPUs, ticks
 hz=$(getconf CLK_TCK)
 
 # run LABEL CMD... ; "@URL@" in CMD becomes the worker's URL
@@ -66,27 +67,31 @@ run() {
 	shift
 	start_worker
 	for a in "$@"; do args+=("${a//@URL@/http://127.0.0.1:$port}"); done
-	local t0 t1 rc
+	local t0 t1 b0 b1 rc
 	t0=$(ticks "$wpid")
+	b0=$(busy)
 	on_cpu 1 timeout 300 "${args[@]}" >"$tmp/r.json" 2>"$tmp/r.err"
 	rc=$?
 	t1=$(ticks "$wpid")
+	b1=$(busy)
 	stop_worker
 	"$NODE" -e '
-		const [label, rc, wt, hz, file] = process.argv.slice(1);
+		const [label, rc, wt, hz, file, busy] = process.argv.slice(1);
 		let r;
 		try { r = JSON.parse(require("fs").readFileSync(file, "utf8").trim().split("\n").pop()); }
 		catch (e) { console.log(`${label.padEnd(34)} no result (exit ${rc})`); process.exit(0); }
 		const wcpu = (wt / hz) * 1e6 / r.sessions;
+		// CPU used by anything else on the machine during the run, in % of one core
+		const other = Math.max(0, busy / hz - wt / hz - r.cpu.user_s - r.cpu.sys_s) / r.elapsed_s * 100;
 		const pad = (v, n) => String(v).padStart(n);
 		console.log(`${label.padEnd(34)}${pad(r.ok + "/" + r.sessions, 10)}${pad(r.sessions_per_s.toFixed(1), 9)}` +
 			`${pad(r.ack_rtt_us.p50, 9)}${pad(r.ack_rtt_us.p99, 9)}${pad(r.cpu.us_per_session.toFixed(0), 9)}` +
-			`${pad(wcpu.toFixed(0), 9)}`);
-	' "$label" "$rc" "$((t1 - t0))" "$hz" "$tmp/r.json"
+			`${pad(wcpu.toFixed(0), 9)}${pad(other.toFixed(0), 7)}`);
+	' "$label" "$rc" "$((t1 - t0))" "$hz" "$tmp/r.json" "$((b1 - b0))"
 }
 
 echo "K=$K sessions, C=$C concurrent, M=$M acks; one echo-worker on 127.0.0.1 (node $("$NODE" --version))$([ "$PIN" = 1 ] && echo '; worker pinned to CPU 0, client to CPU 1')"
-printf '%-34s%10s%9s%9s%9s%9s%9s\n' client ok sess/s 'p50 µs' 'p99 µs' 'cli µs' 'wrk µs'
+printf '%-34s%10s%9s%9s%9s%9s%9s%7s\n' client ok sess/s 'p50 µs' 'p99 µs' 'cli µs' 'wrk µs' 'other'
 common=(--sessions "$K" --concurrency "$C" --acks "$M" --json --deadline 250 --timeout 30)
 for m in $MODES; do
 	case $m in
@@ -100,4 +105,5 @@ for m in $MODES; do
 	run "socket.io-client $label" "$NODE" tools/sioload/sio-client-bench.js --url @URL@ \
 		--transports $tr "${extra[@]}" "${common[@]}"
 done
-echo "cli µs: the client's CPU time (user+sys) per session; wrk µs: the worker's CPU time per session"
+echo "cli µs: the client's CPU time (user+sys) per session; wrk µs: the worker's CPU time per session;"
+echo "other: CPU used by everything else during the run, % of one core (high = the figures are disturbed)"

@@ -1,7 +1,8 @@
 /* sioload — TCP connections: non-blocking connect (optionally from a source address with
- * IP_BIND_ADDRESS_NO_PORT), edge-triggered epoll I/O, and graceful retirement: a finished
- * connection waits ("drains") for the server to close first, so the client side keeps no
- * TIME_WAIT sockets and does not run out of ephemeral ports. */
+ * IP_BIND_ADDRESS_NO_PORT), edge-triggered epoll I/O, and retirement without client-side
+ * TIME_WAIT: a connection the server is about to close (it answered, or will answer,
+ * `Connection: close`) waits ("drains") for the server's FIN; any other one is reset. So
+ * the client does not run out of ephemeral ports however many sessions it makes. */
 #include "sioload.h"
 #include <errno.h>
 #include <netinet/in.h>
@@ -56,8 +57,15 @@ static void conn_close(struct conn *c)
 		c->in_drain = false;
 		w->ndrain--;
 	}
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		/* Unless the server closed first, reset: an active close would leave the client
+		 * in TIME_WAIT and, with many sessions from one address, run out of ports. */
+		if (!c->eof) {
+			struct linger lg = {.l_onoff = 1, .l_linger = 0};
+			setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		}
 		close(c->fd);
+	}
 	c->fd = -1;
 	c->s = NULL;
 	c->next = w->zombies;

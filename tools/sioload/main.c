@@ -29,13 +29,19 @@ static void usage(FILE *f)
 "                       (default /socket.io/). IPv6: http://[::1]:3000. No TLS.\n"
 "  --mode MODE          polling    long-polling only (GET handshake, POST 40, GET 40{..},\n"
 "                                  POST 42<id>[\"whoami\"] + GET 43<id>[..] per ack)\n"
-"                       upgrade    polling handshake + connect, then WebSocket upgrade with\n"
-"                                  the sid (2probe/3probe/5); acks over the WebSocket;\n"
-"                                  a session is OK only if it ended on the WebSocket\n"
+"                       upgrade    polling handshake (and 40 over polling), WebSocket\n"
+"                                  upgrade with the sid (2probe/3probe/5); acks over it;\n"
+"                                  a session is OK only if it ended on the WebSocket.\n"
+"                                  Like engine.io-client it probes right after the\n"
+"                                  handshake, polls meanwhile, and sends 5 once no poll\n"
+"                                  is in flight (the server ends one with a noop, 6)\n"
 "                       websocket  WebSocket only (transport=websocket, no sid)\n"
 "                       default: upgrade (what socket.io-client does by default)\n"
 "  --new-conn           a new TCP connection for every HTTP request (Connection: close);\n"
-"                       default: keep-alive, one connection reused while the server allows\n"
+"                       default: keep-alive; polling keeps a GET pending on one connection\n"
+"                       and POSTs on another, like engine.io-client\n"
+"  --fast-upgrade       upgrade mode: connect over polling first, then probe with no\n"
+"                       GET pending, 5 right after 3probe (not what socket.io-client does)\n"
 "  --nsp NAMESPACE      Socket.IO namespace (default /)\n"
 "  --echo-bytes B       with every whoami also emit `echo` with a B-byte string and check\n"
 "                       the ack returns it (polling: both in one \\x1e-batched POST). 0: off\n"
@@ -50,7 +56,9 @@ static void usage(FILE *f)
 "                       or a file of addresses (whitespace/commas, # comments); IPv4 octets\n"
 "                       may be ranges: 198.19.1-64.2 = 198.19.1.2 ... 198.19.64.2.\n"
 "                       Sockets bind port 0 with IP_BIND_ADDRESS_NO_PORT; EADDRNOTAVAIL\n"
-"                       (ports exhausted) is retried with backoff within --timeout.\n"
+"                       (ports exhausted) is retried with backoff within --timeout. A\n"
+"                       session holds up to 3 connections; sioload never keeps TIME_WAIT\n"
+"                       sockets (it lets the server close, or resets).\n"
 "  --timeout S          per-session time limit in seconds (default 10)\n"
 "  --deadline S         hard bound on the whole run in seconds (default 60): running\n"
 "                       sessions then count as timeout, unstarted ones as not_started\n"
@@ -118,7 +126,10 @@ static void print_table(FILE *f, const struct opts *o, const struct result *r)
 	fprintf(f, "sioload  %s%s  %s  sessions=%" PRIu64 " concurrency=%" PRIu64 " acks=%" PRIu64
 		   " threads=%d%s\n",
 		mode_names[o->mode],
-		o->mode == MODE_WEBSOCKET ? "" : (o->new_conn ? " new-conn" : " keep-alive"), o->url,
+		o->mode == MODE_WEBSOCKET ? ""
+		: o->new_conn ? (o->fast_upgrade && o->mode == MODE_UPGRADE ? " new-conn fast" : " new-conn")
+			      : (o->fast_upgrade && o->mode == MODE_UPGRADE ? " keep-alive fast" : " keep-alive"),
+		o->url,
 		o->sessions, o->concurrency, o->acks, o->threads,
 		o->nsrc ? " (source addresses)" : "");
 	fprintf(f, "  sessions       ok %" PRIu64 "  failed %" PRIu64 "\n", st->ok, st->failed);
@@ -183,8 +194,8 @@ static void print_json(FILE *f, const struct opts *o, const struct result *r)
 {
 	const struct stats *st = &r->st;
 	double cpu = r->user + r->sys;
-	fprintf(f, "{\"tool\":\"sioload\",\"mode\":\"%s\",\"new_conn\":%s,\"url\":", mode_names[o->mode],
-		o->new_conn ? "true" : "false");
+	fprintf(f, "{\"tool\":\"sioload\",\"mode\":\"%s\",\"new_conn\":%s,\"fast_upgrade\":%s,\"url\":",
+		mode_names[o->mode], o->new_conn ? "true" : "false", o->fast_upgrade ? "true" : "false");
 	json_str(f, o->url);
 	fprintf(f, ",\"sessions\":%" PRIu64 ",\"concurrency\":%" PRIu64 ",\"acks\":%" PRIu64
 		   ",\"threads\":%d,\"source_addrs\":%zu",
@@ -237,11 +248,12 @@ int main(int argc, char **argv)
 		.nsp = "/",
 	};
 	enum { O_URL = 256, O_MODE, O_NEWCONN, O_NSP, O_ECHO, O_THREADS, O_SRC, O_TIMEOUT,
-	       O_DEADLINE, O_JSON, O_NOPROG, O_SHOWERR };
+	       O_DEADLINE, O_JSON, O_NOPROG, O_SHOWERR, O_FASTUP };
 	static const struct option lo[] = {
 		{"url", required_argument, 0, O_URL},
 		{"mode", required_argument, 0, O_MODE},
 		{"new-conn", no_argument, 0, O_NEWCONN},
+		{"fast-upgrade", no_argument, 0, O_FASTUP},
 		{"nsp", required_argument, 0, O_NSP},
 		{"echo-bytes", required_argument, 0, O_ECHO},
 		{"sessions", required_argument, 0, 'n'},
@@ -274,6 +286,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_NEWCONN: o.new_conn = true; break;
+		case O_FASTUP: o.fast_upgrade = true; break;
 		case O_NSP:
 			if (optarg[0] != '/' || strlen(optarg) >= sizeof o.nsp || strpbrk(optarg, ",\"\\ ")) {
 				fprintf(stderr, "sioload: --nsp must look like /name\n");

@@ -103,6 +103,7 @@ polling false none -
 polling true none -
 upgrade false all -
 upgrade true all --echo-bytes 64 --threads 2
+upgrade false all --fast-upgrade
 websocket false all -
 RUNS
 

@@ -1,16 +1,20 @@
-/* sioload — one Socket.IO session as a state machine over one or two connections.
+/* sioload — one Socket.IO session as a state machine over up to three connections.
  *
- * polling:   GET handshake -> 0{sid}; POST 40; GET -> 40{..}; M x (POST 42<id>["whoami"];
- *            GET -> 43<id>[{pid}]); POST 41\x1e1 (disconnect + engine.io close, sent and
- *            left to drain).
- * upgrade:   the polling handshake and Socket.IO connect as above, then a WebSocket upgrade
- *            with the sid: 2probe -> 3probe -> 5, and the M acks over the WebSocket.
- * websocket: WebSocket with transport=websocket and no sid: 0{sid} -> 40 -> 40{..} -> acks.
+ * polling:   GET handshake -> 0{sid}; then, like engine.io-client, a long-poll GET is kept
+ *            pending on one connection while packets are POSTed on another: POST 40,
+ *            GET -> 40{..}; M x (POST 42<id>["whoami"], the pending GET -> 43<id>[{pid}]);
+ *            finally a GET and POST 41\x1e1 (disconnect + engine.io close), both with
+ *            `Connection: close`, sent and left to drain.
+ * upgrade:   as engine.io-client does, the WebSocket probe (upgrade request with the sid,
+ *            2probe -> 3probe) starts right after the handshake while 40 goes over polling;
+ *            after 3probe, polling pauses: 5 is sent once no polling request is in flight
+ *            (the server ends a pending GET with a noop, 6); the M acks go over the
+ *            WebSocket. --fast-upgrade: probe only after 40{..}, and no GET meanwhile.
+ * websocket: transport=websocket without sid: 0{sid} -> 40 -> 40{..} -> acks.
  *
- * Requests of one session are sequential (a simplification: a browser keeps a GET pending
- * while it POSTs). With --new-conn every HTTP request goes on a new TCP connection and asks
- * `Connection: close`; otherwise one keep-alive connection is reused while the server lets
- * it. */
+ * With --new-conn every HTTP request goes on a new TCP connection and asks
+ * `Connection: close`; otherwise the GET and the POST side each reuse a keep-alive
+ * connection while the server lets them. */
 #include "sioload.h"
 #include "eio.h"
 #include "ws.h"
@@ -24,32 +28,40 @@
 enum phase {
 	PH_HANDSHAKE, /* engine.io open pending */
 	PH_CONNECT,   /* Socket.IO CONNECT sent, answer pending */
-	PH_UPGRADE,   /* upgrade mode: WebSocket upgrade request sent */
-	PH_PROBE,     /* 2probe sent, 3probe pending */
-	PH_ACKS,      /* emits in flight */
+	PH_ACKS,      /* connected (and upgraded, in upgrade mode): emits in flight */
 };
-enum req_kind { RQ_NONE, RQ_HANDSHAKE, RQ_POST, RQ_POLL, RQ_UPGRADE };
-enum retry { RT_NONE, RT_HTTP, RT_WS };
+enum wsst {       /* upgrade mode: where the WebSocket is */
+	WS_NONE,
+	WS_REQ,       /* upgrade request sent */
+	WS_PROBE,     /* 101 received, 2probe sent */
+	WS_UP,        /* 5 sent: the session is on the WebSocket */
+};
+enum slot { SL_GET, SL_POST };                 /* the two polling connections */
+enum req_kind { RQ_NONE, RQ_HANDSHAKE, RQ_POLL, RQ_POST };
+enum retry { RT_GET, RT_POST, RT_WS, RT_N };   /* what waits for a free local port */
 
 struct session {
 	struct worker *w;
 	uint64_t idx;
 	size_t act_pos;
 	enum phase phase;
-	enum req_kind rq;
-	enum retry retry;
+	enum wsst wsst;
 	const struct sockaddr_storage *src;
-	struct conn *pc; /* polling (HTTP) connection */
-	struct conn *wc; /* WebSocket connection */
-	struct buf q;    /* polling: packets waiting for the next POST */
-	struct buf req;  /* the HTTP request in flight, kept for one keep-alive retry */
+	struct conn *pc[2];     /* polling connections, by slot */
+	struct conn *wc;        /* WebSocket connection */
+	struct buf req[2];      /* request in flight per slot (kept for a keep-alive retry) */
+	enum req_kind rq[2];
+	bool req_retried[2], req_close[2];
+	struct buf q;           /* polling: packets waiting for the next POST */
 	struct buf tmp;
-	bool live;        /* false once counted and released */
-	bool req_retried, req_close;
-	bool emit_in_q;  /* q holds the current emit: start the clock when it is POSTed */
-	uint64_t t_start, t_timeout, t_emit, t_retry, retry_backoff;
+	bool live;              /* false once counted and released */
+	bool emit_in_q;         /* q holds the current emit: start the clock when it is POSTed */
+	bool connected;         /* Socket.IO CONNECT answered */
+	bool probe_ok;          /* 3probe received: polling pauses, then 5 */
+	uint64_t t_start, t_timeout, t_emit;
+	uint64_t t_retry[RT_N], backoff[RT_N]; /* t_retry 0: none pending */
 	uint64_t acks_done;
-	unsigned pending; /* 1: whoami ack awaited, 2: echo ack awaited */
+	unsigned pending;       /* 1: whoami ack awaited, 2: echo ack awaited */
 	long long ack_id, echo_id, next_id, pid;
 	char sid[64];
 	char wskey[25];
@@ -57,6 +69,8 @@ struct session {
 };
 
 static void session_release(struct session *s);
+static bool on_eio(struct session *s, const char *p, size_t n, bool via_ws);
+static void poll_kick(struct session *s);
 
 static bool is_sid_unknown(const struct http_resp *r)
 {
@@ -84,26 +98,6 @@ static void report_failure(struct session *s, enum reason r, const char *fmt, va
 			*p = (*p == EIO_SEP) ? '|' : ' ';
 	fprintf(stderr, "sioload: session %" PRIu64 " failed: %s: %s%s%s\n", s->idx,
 		reason_names[r], msg, s->sid[0] ? " sid=" : "", s->sid);
-}
-
-static void fail(struct session *s, enum reason r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(struct session *s, enum reason r, const char *fmt, ...)
-{
-	struct worker *w = s->w;
-	va_list ap;
-	va_start(ap, fmt);
-	report_failure(s, r, fmt, ap);
-	va_end(ap);
-	w->st.failed++;
-	w->st.fail[r]++;
-	atomic_fetch_add_explicit(&w->sh->failed, 1, memory_order_relaxed);
-	if (s->pc)
-		conn_retire(s->pc, false);
-	if (s->wc)
-		conn_retire(s->wc, false);
-	s->pc = s->wc = NULL;
-	session_release(s);
 }
 
 static const char *body_snip(const struct http_resp *r)
@@ -149,43 +143,78 @@ static void add_query(struct session *s, struct buf *b, const char *transport, b
 	}
 }
 
+static void drop_conns(struct session *s, bool graceful)
+{
+	for (int i = 0; i < 2; i++)
+		if (s->pc[i]) {
+			conn_retire(s->pc[i], graceful && !s->pc[i]->busy);
+			s->pc[i] = NULL;
+		}
+	if (s->wc) {
+		conn_retire(s->wc, graceful);
+		s->wc = NULL;
+	}
+}
+
+static void fail(struct session *s, enum reason r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct session *s, enum reason r, const char *fmt, ...)
+{
+	struct worker *w = s->w;
+	va_list ap;
+	va_start(ap, fmt);
+	report_failure(s, r, fmt, ap);
+	va_end(ap);
+	w->st.failed++;
+	w->st.fail[r]++;
+	atomic_fetch_add_explicit(&w->sh->failed, 1, memory_order_relaxed);
+	drop_conns(s, false);
+	session_release(s);
+}
+
+static bool busy(const struct session *s, enum slot sl) { return s->pc[sl] && s->pc[sl]->busy; }
+
+static bool port_shortage(int err) { return err == EADDRNOTAVAIL || err == EADDRINUSE || err == EAGAIN; }
+
 static void retry_later(struct session *s, enum retry what)
 {
 	struct worker *w = s->w;
 	w->st.port_retries++;
-	s->retry = what;
-	s->retry_backoff = s->retry_backoff ? s->retry_backoff * 2 : 2000000; /* 2 ms .. */
-	if (s->retry_backoff > 100000000)
-		s->retry_backoff = 100000000;
-	s->t_retry = w->now + s->retry_backoff + rng_next(w) % (s->retry_backoff / 2 + 1);
+	uint64_t b = s->backoff[what] ? s->backoff[what] * 2 : 2000000; /* 2 ms .. 100 ms */
+	if (b > 100000000)
+		b = 100000000;
+	s->backoff[what] = b;
+	s->t_retry[what] = w->now + b + rng_next(w) % (b / 2 + 1);
 }
 
-/* Put s->req on the polling connection, opening one if needed. */
-static void issue(struct session *s)
+/* ---- polling requests ---- */
+
+/* Put s->req[sl] on that slot's connection, opening one if needed. */
+static void issue(struct session *s, enum slot sl)
 {
 	struct worker *w = s->w;
-	struct conn *c = s->pc;
+	struct conn *c = s->pc[sl];
 	if (c && (c->eof || c->close_after || c->busy || w->o->new_conn)) {
 		conn_retire(c, !c->busy);
-		s->pc = c = NULL;
+		s->pc[sl] = c = NULL;
 	}
 	if (!c) {
 		int err = 0;
 		c = conn_open(w, s, s->src, &err);
 		if (!c) {
-			if (err == EADDRNOTAVAIL || err == EADDRINUSE || err == EAGAIN) {
-				retry_later(s, RT_HTTP); /* local ports exhausted: try again */
+			if (port_shortage(err)) { /* local ports exhausted: try again */
+				retry_later(s, sl == SL_GET ? RT_GET : RT_POST);
 				return;
 			}
 			fail(s, R_CONNECT_ERROR, "connect: %s", strerror(err));
 			return;
 		}
-		s->pc = c;
+		s->pc[sl] = c;
 	}
-	s->retry_backoff = 0;
+	s->backoff[sl == SL_GET ? RT_GET : RT_POST] = 0;
 	http_resp_reset(&c->resp);
 	buf_reset(&c->in);
-	if (buf_add(&c->out, buf_data(&s->req), buf_avail(&s->req))) {
+	if (buf_add(&c->out, buf_data(&s->req[sl]), buf_avail(&s->req[sl]))) {
 		fail(s, R_PROTOCOL_ERROR, "out of memory");
 		return;
 	}
@@ -196,23 +225,22 @@ static void issue(struct session *s)
 		fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
 }
 
-static void http_send(struct session *s, enum req_kind rq, const char *body, size_t blen,
-		      bool close)
+static void http_send(struct session *s, enum slot sl, enum req_kind rq, const char *body,
+		      size_t blen)
 {
 	const struct opts *o = s->w->o;
 	s->tmp.off = s->tmp.len = 0;
 	add_query(s, &s->tmp, "polling", rq != RQ_HANDSHAKE);
-	buf_reset(&s->req);
-	close = close || o->new_conn;
-	if (http_request(&s->req, body ? "POST" : "GET", o->host, o->path, buf_data(&s->tmp),
-			 buf_avail(&s->tmp), body, blen, close)) {
+	buf_reset(&s->req[sl]);
+	if (http_request(&s->req[sl], body ? "POST" : "GET", o->host, o->path, buf_data(&s->tmp),
+			 buf_avail(&s->tmp), body, blen, o->new_conn)) {
 		fail(s, R_PROTOCOL_ERROR, "out of memory");
 		return;
 	}
-	s->rq = rq;
-	s->req_retried = false;
-	s->req_close = close;
-	issue(s);
+	s->rq[sl] = rq;
+	s->req_retried[sl] = false;
+	s->req_close[sl] = o->new_conn;
+	issue(s, sl);
 }
 
 /* ---- WebSocket side ---- */
@@ -231,15 +259,15 @@ static void ws_open(struct session *s)
 	int err = 0;
 	struct conn *c = conn_open(w, s, s->src, &err);
 	if (!c) {
-		if (err == EADDRNOTAVAIL || err == EADDRINUSE || err == EAGAIN) {
+		if (port_shortage(err)) {
 			retry_later(s, RT_WS);
 			return;
 		}
-		fail(s, s->w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR,
-		     "connect: %s", strerror(err));
+		fail(s, w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR, "connect: %s",
+		     strerror(err));
 		return;
 	}
-	s->retry_backoff = 0;
+	s->backoff[RT_WS] = 0;
 	s->wc = c;
 	uint64_t r1 = rng_next(w), r2 = rng_next(w);
 	ws_make_key(r1, r2, s->wskey);
@@ -254,7 +282,7 @@ static void ws_open(struct session *s)
 	c->nreq++;
 	w->st.http_requests++;
 	if (w->o->mode == MODE_UPGRADE)
-		s->phase = PH_UPGRADE;
+		s->wsst = WS_REQ;
 	if (conn_flush(c))
 		fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
 }
@@ -271,46 +299,44 @@ static void succeed(struct session *s)
 	if (s->pid >= 0)
 		pidmap_add(&w->st.pids, s->pid, 1);
 	/* Say goodbye like socket.io-client's disconnect(), without waiting for the answer:
-	 * the connection drains the response and the server's FIN on its own. */
+	 * the connections drain the responses and the server's FIN on their own. */
 	s->tmp.off = s->tmp.len = 0;
 	sio_disconnect(&s->tmp, o->nsp);
 	if (s->wc && s->wc->ws) {
-		struct conn *c = s->wc;
 		ws_send(s, WS_TEXT, buf_data(&s->tmp), buf_avail(&s->tmp));
 		static const char bye[2] = {0x03, (char)0xe8}; /* 1000 normal closure */
 		ws_send(s, WS_CLOSE, bye, 2);
-		s->wc = NULL;
-		conn_retire(c, true);
-	} else if (!s->wc) { /* polling: POST 41<RS>1 with Connection: close */
+	} else {
+		/* polling: engine.io-client would have re-polled already (a GET pending) and now
+		 * POSTs 41<RS>1; the server then ends the GET with a noop. Both requests ask
+		 * `Connection: close`, so the server closes both connections. */
 		buf_add(&s->tmp, "\x1e" "1", 2); /* engine.io close */
-		buf_reset(&s->req);
-		struct buf q = {0};
-		add_query(s, &q, "polling", true);
-		http_request(&s->req, "POST", o->host, o->path, buf_data(&q), buf_avail(&q),
-			     buf_data(&s->tmp), buf_avail(&s->tmp), true);
-		buf_free(&q);
-		struct conn *c = s->pc;
-		s->pc = NULL;
-		if (c && (c->eof || c->close_after || c->busy || o->new_conn)) {
-			conn_retire(c, !c->busy);
-			c = NULL;
-		}
-		if (!c) {
+		for (int sl = SL_GET; sl <= SL_POST; sl++) {
+			struct buf q = {0}, rq = {0};
+			add_query(s, &q, "polling", true);
+			http_request(&rq, sl == SL_GET ? "GET" : "POST", o->host, o->path, buf_data(&q),
+				     buf_avail(&q), sl == SL_GET ? NULL : buf_data(&s->tmp),
+				     buf_avail(&s->tmp), true);
+			struct conn *c = s->pc[sl];
+			s->pc[sl] = NULL;
+			if (c && (c->eof || c->close_after || c->busy || o->new_conn)) {
+				conn_retire(c, !c->busy);
+				c = NULL;
+			}
 			int err;
-			c = conn_open(w, NULL, s->src, &err); /* best effort; no retry */
-		}
-		if (c) {
-			buf_add(&c->out, buf_data(&s->req), buf_avail(&s->req));
-			w->st.http_requests++;
-			conn_flush(c);
-			conn_retire(c, true);
+			if (!c)
+				c = conn_open(w, NULL, s->src, &err); /* best effort; no retry */
+			if (c) {
+				buf_add(&c->out, buf_data(&rq), buf_avail(&rq));
+				w->st.http_requests++;
+				conn_flush(c);
+				conn_retire(c, true);
+			}
+			buf_free(&q);
+			buf_free(&rq);
 		}
 	}
-	if (s->pc)
-		conn_retire(s->pc, true);
-	if (s->wc)
-		conn_retire(s->wc, true);
-	s->pc = s->wc = NULL;
+	drop_conns(s, true);
 	session_release(s);
 }
 
@@ -371,13 +397,16 @@ static bool on_sio(struct session *s, const char *p, size_t n)
 		return true; /* another namespace: not ours */
 	switch (k.type) {
 	case SIO_CONNECT:
-		if (s->phase != PH_CONNECT) {
+		if (s->phase != PH_CONNECT || s->connected) {
 			fail(s, R_PROTOCOL_ERROR, "unexpected CONNECT");
 			return false;
 		}
 		hist_add(&w->st.connect_time, (now_ns() - s->t_start) / 1000);
-		if (o->mode == MODE_UPGRADE) {
-			ws_open(s); /* the polling GET that carried this asked Connection: close */
+		s->connected = true;
+		if (o->mode == MODE_UPGRADE && s->wsst != WS_UP) {
+			/* the acks start once on the WebSocket; --fast-upgrade probes only now */
+			if (o->fast_upgrade)
+				ws_open(s);
 			return s->live;
 		}
 		acks_begin(s);
@@ -436,6 +465,35 @@ static bool on_sio(struct session *s, const char *p, size_t n)
 	return true;
 }
 
+/* Send the engine.io upgrade packet and move to the WebSocket. Returns false if s ended. */
+static bool do_upgrade(struct session *s)
+{
+	if (ws_send(s, WS_TEXT, "5", 1)) {
+		fail(s, R_UPGRADE_FAILED, "send: %s", strerror(errno));
+		return false;
+	}
+	s->wsst = WS_UP;
+	/* what polling had not sent yet (40, a pong) goes over the WebSocket now */
+	const char *p = buf_data(&s->q), *e = p + buf_avail(&s->q), *pkt;
+	size_t n;
+	while (eio_next(&p, e, &pkt, &n))
+		if (ws_send(s, WS_TEXT, pkt, n)) {
+			fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
+			return false;
+		}
+	buf_reset(&s->q);
+	s->emit_in_q = false;
+	s->t_retry[RT_GET] = 0;
+	for (int i = 0; i < 2; i++)
+		if (s->pc[i]) { /* idle keep-alive connections: reset (no TIME_WAIT) */
+			conn_retire(s->pc[i], false);
+			s->pc[i] = NULL;
+		}
+	if (s->connected) /* else 40{...} comes over the WebSocket */
+		acks_begin(s);
+	return s->live;
+}
+
 /* Handle one engine.io packet. Returns false if the session ended. */
 static bool on_eio(struct session *s, const char *p, size_t n, bool via_ws)
 {
@@ -458,8 +516,13 @@ static bool on_eio(struct session *s, const char *p, size_t n, bool via_ws)
 				fail(s, R_HTTP_ERROR, "send: %s", strerror(errno));
 				return false;
 			}
-		} else {
-			buf_add(&s->q, buf_data(&s->tmp), buf_avail(&s->tmp));
+			return true;
+		}
+		buf_add(&s->q, buf_data(&s->tmp), buf_avail(&s->tmp));
+		/* engine.io-client probes the WebSocket as soon as the session is open */
+		if (w->o->mode == MODE_UPGRADE && !w->o->fast_upgrade) {
+			ws_open(s);
+			return s->live;
 		}
 		return true;
 	case EIO_PING:
@@ -476,16 +539,11 @@ static bool on_eio(struct session *s, const char *p, size_t n, bool via_ws)
 		}
 		return true;
 	case EIO_PONG:
-		if (n == 6 && !memcmp(p, "3probe", 6) && via_ws && s->phase == PH_PROBE) {
-			if (ws_send(s, WS_TEXT, "5", 1)) { /* upgrade */
-				fail(s, R_UPGRADE_FAILED, "send: %s", strerror(errno));
-				return false;
-			}
-			if (s->pc) { /* idle; it asked Connection: close, so the server closes it */
-				conn_retire(s->pc, true);
-				s->pc = NULL;
-			}
-			acks_begin(s);
+		if (n == 6 && !memcmp(p, "3probe", 6) && via_ws && s->wsst == WS_PROBE && !s->probe_ok) {
+			/* Like engine.io-client's pause(): polling stops, the requests in flight end
+			 * (the server answers a pending GET with a noop), then 5. */
+			s->probe_ok = true;
+			poll_kick(s);
 			return s->live;
 		}
 		return true;
@@ -504,46 +562,59 @@ static bool on_eio(struct session *s, const char *p, size_t n, bool via_ws)
 	}
 }
 
-/* The polling connection is idle: send what is queued, or poll. */
-static void poll_next(struct session *s)
+/* Polling: POST what is queued, keep a GET pending, or finish the upgrade. */
+static void poll_kick(struct session *s)
 {
-	if (buf_avail(&s->q)) {
+	const struct opts *o = s->w->o;
+	if (!s->live || o->mode == MODE_WEBSOCKET || s->phase == PH_HANDSHAKE || s->wsst == WS_UP)
+		return;
+	if (s->probe_ok) {
+		s->t_retry[RT_GET] = 0; /* no new GET */
+		if (!busy(s, SL_GET) && !busy(s, SL_POST) && !s->t_retry[RT_POST])
+			do_upgrade(s);
+		return;
+	}
+	if (buf_avail(&s->q) && !busy(s, SL_POST) && !s->t_retry[RT_POST]) {
 		struct buf q = s->q; /* http_send copies the body into s->req */
 		if (s->emit_in_q)
 			s->t_emit = now_ns();
 		s->emit_in_q = false;
 		buf_reset(&s->q);
-		http_send(s, RQ_POST, buf_data(&q), buf_avail(&q), false);
-		return;
+		http_send(s, SL_POST, RQ_POST, buf_data(&q), buf_avail(&q));
+		if (!s->live)
+			return;
 	}
-	/* In upgrade mode the GET that should bring 40{...} is the last polling request: ask
-	 * the server to close the connection after it, so it, not we, ends up in TIME_WAIT. */
-	bool last = s->w->o->mode == MODE_UPGRADE && s->phase == PH_CONNECT;
-	http_send(s, RQ_POLL, NULL, 0, last);
+	/* --fast-upgrade: no GET while the WebSocket is probed */
+	bool want_get = !(o->mode == MODE_UPGRADE && o->fast_upgrade && s->connected);
+	if (want_get && !busy(s, SL_GET) && !s->t_retry[RT_GET])
+		http_send(s, SL_GET, RQ_POLL, NULL, 0);
 }
 
-static void on_http_response(struct session *s, struct conn *c)
+static void on_http_response(struct session *s, enum slot sl, struct conn *c)
 {
 	struct http_resp *r = &c->resp;
 	const char *body = r->body.p ? buf_data(&r->body) : "";
 	size_t blen = buf_avail(&r->body);
+	enum req_kind rq = s->rq[sl];
 	c->busy = false;
-	if (r->conn_close || s->req_close)
+	if (r->conn_close || s->req_close[sl])
 		c->close_after = true;
 	if (r->status != 200) {
-		if (s->rq == RQ_HANDSHAKE)
+		if (rq == RQ_HANDSHAKE)
 			fail(s, R_CONNECT_ERROR, "handshake: HTTP %d %s", r->status, body_snip(r));
 		else if (is_sid_unknown(r))
-			fail(s, R_SESSION_ID_UNKNOWN, "HTTP %d %s", r->status, body_snip(r));
+			fail(s, R_SESSION_ID_UNKNOWN, "%s: HTTP %d %s", rq == RQ_POST ? "POST" : "GET",
+			     r->status, body_snip(r));
 		else
-			fail(s, R_HTTP_ERROR, "HTTP %d %s", r->status, body_snip(r));
+			fail(s, R_HTTP_ERROR, "%s: HTTP %d %s", rq == RQ_POST ? "POST" : "GET", r->status,
+			     body_snip(r));
 		return;
 	}
 	if (c->close_after) { /* the server closes it: let it drain, use a new one next time */
-		s->pc = NULL;
+		s->pc[sl] = NULL;
 		conn_retire(c, true);
 	}
-	switch (s->rq) {
+	switch (rq) {
 	case RQ_HANDSHAKE:
 		if (!blen || body[0] != EIO_OPEN) {
 			fail(s, R_PROTOCOL_ERROR, "handshake answer '%s'", body_snip(r));
@@ -568,9 +639,7 @@ static void on_http_response(struct session *s, struct conn *c)
 		fail(s, R_PROTOCOL_ERROR, "response without request");
 		return;
 	}
-	if (s->phase == PH_UPGRADE || s->phase == PH_PROBE || s->retry)
-		return; /* the WebSocket side takes over */
-	poll_next(s);
+	poll_kick(s);
 }
 
 static void on_ws_upgrade(struct session *s, struct conn *c)
@@ -597,7 +666,7 @@ static void on_ws_upgrade(struct session *s, struct conn *c)
 	w->st.ws_upgrades++;
 	c->ws = true;
 	if (up) {
-		s->phase = PH_PROBE;
+		s->wsst = WS_PROBE;
 		if (ws_send(s, WS_TEXT, "2probe", 6))
 			fail(s, R_UPGRADE_FAILED, "send: %s", strerror(errno));
 	}
@@ -681,17 +750,22 @@ static void on_ws_data(struct session *s, struct conn *c)
 
 void session_io(struct session *s, struct conn *c, int err)
 {
-	if (err) {
-		bool ws = c == s->wc;
-		if (c->nreq <= 1 && !c->resp.got && (c->connecting || err == ECONNREFUSED))
-			fail(s, ws && s->w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR,
-			     "connect: %s", strerror(err));
-		else
-			fail(s, R_HTTP_ERROR, "%s connection: %s", ws ? "WebSocket" : "HTTP",
-			     strerror(err));
+	const struct opts *o = s->w->o;
+	bool ws = c == s->wc;
+	int sl = c == s->pc[SL_GET] ? SL_GET : c == s->pc[SL_POST] ? SL_POST : -1;
+	if (!ws && sl < 0) { /* not ours any more: cannot happen, be safe */
+		conn_retire(c, false);
 		return;
 	}
-	if (c == s->wc && c->ws) {
+	if (err) {
+		if (c->nreq <= 1 && !c->resp.got && (c->connecting || err == ECONNREFUSED))
+			fail(s, ws && o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR,
+			     "connect: %s", strerror(err));
+		else
+			fail(s, R_HTTP_ERROR, "%s connection: %s", ws ? "WebSocket" : "HTTP", strerror(err));
+		return;
+	}
+	if (ws && c->ws) {
 		on_ws_data(s, c);
 		return;
 	}
@@ -701,8 +775,7 @@ void session_io(struct session *s, struct conn *c, int err)
 			return;
 		}
 		if (c->eof) {
-			if (c == s->pc)
-				s->pc = NULL;
+			s->pc[sl] = NULL;
 			conn_retire(c, false);
 		}
 		return;
@@ -713,14 +786,14 @@ void session_io(struct session *s, struct conn *c, int err)
 			return;
 		/* The server closed a reused keep-alive connection before answering: resend
 		 * once on a new connection, as HTTP clients do. */
-		if (c == s->pc && c->nreq > 1 && !c->resp.got && !s->req_retried) {
+		if (!ws && c->nreq > 1 && !c->resp.got && !s->req_retried[sl]) {
 			s->w->st.keepalive_retries++;
-			s->req_retried = true;
+			s->req_retried[sl] = true;
 			c->busy = false;
-			issue(s);
+			issue(s, (enum slot)sl);
 			return;
 		}
-		fail(s, c == s->wc && s->w->o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_HTTP_ERROR,
+		fail(s, ws && o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_HTTP_ERROR,
 		     "connection closed before the response%s", c->resp.got ? " ended" : "");
 		return;
 	}
@@ -728,14 +801,14 @@ void session_io(struct session *s, struct conn *c, int err)
 		fail(s, R_PROTOCOL_ERROR, "malformed HTTP response");
 		return;
 	}
-	if (c == s->wc) {
+	if (ws) {
 		on_ws_upgrade(s, c);
 		/* frames may have come with the 101 */
-		if (s->wc == c && c->ws && (buf_avail(&c->in) || c->eof))
+		if (s->live && s->wc == c && c->ws && (buf_avail(&c->in) || c->eof))
 			on_ws_data(s, c);
 		return;
 	}
-	on_http_response(s, c);
+	on_http_response(s, (enum slot)sl, c);
 }
 
 /* ---- lifecycle ---- */
@@ -770,16 +843,16 @@ void session_start(struct worker *w, uint64_t idx)
 	s->idx = idx;
 	s->live = true;
 	s->phase = PH_HANDSHAKE;
-	s->rq = RQ_NONE;
-	s->retry = RT_NONE;
+	s->wsst = WS_NONE;
 	s->src = o->nsrc ? &o->src[idx % o->nsrc] : NULL;
-	s->pc = s->wc = NULL;
+	s->pc[0] = s->pc[1] = s->wc = NULL;
+	s->rq[0] = s->rq[1] = RQ_NONE;
 	buf_reset(&s->q);
-	buf_reset(&s->req);
-	s->req_retried = s->req_close = s->emit_in_q = false;
+	s->emit_in_q = s->connected = s->probe_ok = false;
 	s->t_start = w->now = now_ns();
 	s->t_timeout = s->t_start + (uint64_t)(o->timeout_s * 1e9);
-	s->t_retry = s->retry_backoff = 0;
+	for (int i = 0; i < RT_N; i++)
+		s->t_retry[i] = s->backoff[i] = 0;
 	s->acks_done = 0;
 	s->pending = 0;
 	s->ack_id = s->echo_id = -1;
@@ -794,26 +867,28 @@ void session_start(struct worker *w, uint64_t idx)
 	if (o->mode == MODE_WEBSOCKET)
 		ws_open(s);
 	else
-		http_send(s, RQ_HANDSHAKE, NULL, 0, false);
+		http_send(s, SL_GET, RQ_HANDSHAKE, NULL, 0);
 }
 
 void session_tick(struct session *s)
 {
 	struct worker *w = s->w;
 	if (w->now >= s->t_timeout) {
-		static const char *const ph[] = {"handshake", "connect", "upgrade", "probe", "acks"};
-		fail(s, R_TIMEOUT, "no progress within --timeout (phase %s, %llu acks)", ph[s->phase],
-		     (unsigned long long)s->acks_done);
+		static const char *const ph[] = {"handshake", "connect", "acks"};
+		static const char *const ws[] = {"", ", upgrade requested", ", probing", ", upgraded"};
+		fail(s, R_TIMEOUT, "no progress within --timeout (phase %s%s%s%s, %llu acks)",
+		     ph[s->phase], ws[s->wsst], busy(s, SL_GET) ? ", GET pending" : "",
+		     busy(s, SL_POST) ? ", POST pending" : "", (unsigned long long)s->acks_done);
 		return;
 	}
-	if (s->retry && w->now >= s->t_retry) {
-		enum retry what = s->retry;
-		s->retry = RT_NONE;
-		if (what == RT_HTTP)
-			issue(s);
-		else
-			ws_open(s);
-	}
+	for (int i = 0; i < RT_N && s->live; i++)
+		if (s->t_retry[i] && w->now >= s->t_retry[i]) {
+			s->t_retry[i] = 0;
+			if (i == RT_WS)
+				ws_open(s);
+			else
+				issue(s, i == RT_GET ? SL_GET : SL_POST);
+		}
 }
 
 void session_abort(struct session *s)
@@ -828,7 +903,8 @@ void sessions_free(struct worker *w)
 		struct session *s = w->free_sessions;
 		w->free_sessions = s->next_free;
 		buf_free(&s->q);
-		buf_free(&s->req);
+		buf_free(&s->req[0]);
+		buf_free(&s->req[1]);
 		buf_free(&s->tmp);
 		free(s);
 	}

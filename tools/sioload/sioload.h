@@ -16,6 +16,7 @@ extern const char *const mode_names[3];
 struct opts {
 	enum mode mode;
 	bool new_conn;
+	bool fast_upgrade; /* no pending poll during the WebSocket probe */
 	uint64_t sessions, concurrency, acks;
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
