@@ -109,22 +109,44 @@ int loader_sid_open(struct siosteer *s)
 	return err;
 }
 
+/* Kernel program names are cut to 15 characters. */
+static bool is_our_gate(const struct xdp_program *p)
+{
+	return p && !strncmp(xdp_program__name(p), "siosteer_gate_xdp", 15);
+}
+
 /* Remove a gate an earlier agent left on the interface (it died without detaching). */
 static void remove_stale_xdp_gate(int ifindex)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p;
+	int err = 0;
 
-	if (libxdp_get_error(mp))
+	if (libxdp_get_error(mp) || !mp)
 		return;
-	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
-		/* Kernel program names are cut to 15 characters. */
-		if (!strncmp(xdp_program__name(p), "siosteer_gate_xdp", 15)) {
-			xdp_program__detach(p, ifindex, XDP_MODE_UNSPEC, 0);
-			log_info("removed the gate an earlier agent left on ifindex %d", ifindex);
-			break;
+	if (xdp_multiprog__is_legacy(mp)) {
+		/* Attached without libxdp's dispatcher (as on kernels where its compatibility
+		 * check fails): the program is the interface's only one. */
+		if (is_our_gate(xdp_multiprog__main_prog(mp))) {
+			err = xdp_multiprog__detach(mp);
+			goto out;
+		}
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+			if (is_our_gate(p)) {
+				err = xdp_program__detach(p, ifindex, XDP_MODE_UNSPEC, 0);
+				goto out;
+			}
 		}
 	}
+	xdp_multiprog__close(mp);
+	return;
+out:
+	if (err)
+		log_warn("remove the gate an earlier agent left on ifindex %d: %s", ifindex,
+			 strerror(-err));
+	else
+		log_info("removed the gate an earlier agent left on ifindex %d", ifindex);
 	xdp_multiprog__close(mp);
 }
 

@@ -309,6 +309,7 @@ int cmd_attach(int argc, char **argv)
 {
 	struct siosteer_pinned view = { -1, -1, -1, -1, -1, -1 };
 	struct agent a = { 0 };
+	bool steady = false;
 	int err, gen, rc = 1;
 
 	cli_defaults(&a.c);
@@ -357,9 +358,12 @@ int cmd_attach(int argc, char **argv)
 		 cli_describe_key(&a.c), gen, siosteer_pin_dir(a.s));
 	rc = watch(&a, &view) ? 1 : 0;
 	detach_group(a.c.steer.port);
+	steady = true;
 out:
 	siosteer_pinned_close(&view);
-	siosteer_close(a.s, false);
+	/* A start that fails after adopting an earlier agent's pins leaves them as they were:
+	 * steering goes on as before. Otherwise (a clean stop, or our own state) remove all. */
+	siosteer_close(a.s, !steady && a.s && siosteer_adopted(a.s));
 	if (!rc)
 		log_info("detached from port %u; nothing left pinned or attached", a.c.steer.port);
 	return rc;

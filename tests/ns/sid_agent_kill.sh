@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# sid steering survives its agent: after `siosteer attach --key sid` is SIGKILLed, the
+# gate, learner and TIME_WAIT programs stay attached and sessions from one address still
+# succeed; a new agent adopts the pins (and the recorded tcp_syncookies value); `detach`
+# then removes everything and puts tcp_syncookies back to what it was before siosteer.
+set -u
+NAME=sid_agent_kill
+SST_TAG=sak
+. "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
+SIOSTEER=$SST_TESTS_DIR/../${BUILD:-build}/siosteer
+PORT=3000
+fail() {
+	for f in "$SST_TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done >&2
+	echo "FAIL $NAME: $*"
+	exit 1
+}
+json() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
+cookies() { ns_srv sysctl -n net.ipv4.tcp_syncookies; }
+clients() { # label
+	local out
+	out=$(ns_cli timeout 90 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" \
+		--url "http://$SST_SRV_ADDR:$PORT" --sessions 300 --concurrency 30 --transports polling \
+		--new-conn --local-addrs "${SST_CLI_ADDRS%%,*}" --deadline 80 2>/dev/null)
+	[ "$(json "$out" ok)" = 300 ] || fail "$1: $(json "$out" ok)/300 ok: $(json "$out" failures)"
+	[ "$(json "$out" per_pid | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] ||
+		fail "$1: not all 4 workers used: $(json "$out" per_pid)"
+	echo "$1: 300/300 ok from one address, per pid $(json "$out" per_pid)"
+}
+
+netns_setup 1 || fail "netns_setup"
+mount_test_bpffs || fail "bpffs"
+ns_srv sysctl -qw net.ipv4.tcp_syncookies=1
+for i in 1 2 3 4; do
+	start_bg "w$i" ns_srv "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port $PORT --host :: --close
+	wait_for_line "$SST_TMP/w$i.log" '^ready' 15 || fail "worker $i"
+done
+start_bg agent1 ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --place least-loaded
+AGENT1=$SST_LAST_PID
+wait_for_line "$SST_TMP/agent1.log" 'steering port' 15 || fail "agent did not start"
+[ "$(cookies)" = 2 ] || fail "tcp_syncookies is $(cookies) while steering, want 2"
+clients "agent running"
+
+kill -9 "$AGENT1"
+wait "$AGENT1" 2>/dev/null
+ns_srv "$SIOSTEER" status --port $PORT | grep -q 'agent: not running' || fail "status after SIGKILL"
+clients "agent killed"
+[ "$(cookies)" = 2 ] || fail "tcp_syncookies changed after the agent died"
+
+start_bg agent2 ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --place least-loaded
+wait_for_line "$SST_TMP/agent2.log" 'steering port' 15 || fail "second agent did not start"
+grep -q 'adopted pinned state' "$SST_TMP/agent2.log" || fail "second agent did not adopt"
+clients "adopted"
+
+ns_srv "$SIOSTEER" detach veth0 --port $PORT >"$SST_TMP/detach.log" 2>&1 || fail "detach failed"
+[ "$(cookies)" = 1 ] || fail "tcp_syncookies is $(cookies) after detach, want 1 (the value before siosteer)"
+[ -z "$(ls -A "$SIOSTEER_PIN_ROOT" 2>/dev/null | grep -v '\.debug$' | grep -v '^xdp$')" ] ||
+	fail "pins left: $(ls "$SIOSTEER_PIN_ROOT")"
+tc_left=$(ns_srv tc filter show dev veth0 ingress; ns_srv tc filter show dev veth0 egress)
+[ -z "$tc_left" ] || fail "tc filters left: $tc_left"
+ns_srv ip -d link show veth0 | grep -q 'prog/xdp' && fail "XDP program left on veth0"
+echo "RESULT 3x300 sessions from one address ok (agent, killed agent, adopted); tcp_syncookies 1 -> 2 -> 1 after detach; no pins, tc filters or XDP left"
+echo "PASS $NAME"
