@@ -8,5 +8,6 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
+int cmd_cost(int argc, char **argv);
 
 #endif

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * siosteer cost: how long each of a port's BPF programs runs, measured by the kernel while
+ * real traffic flows. Run-time statistics are switched on with BPF_ENABLE_STATS
+ * (BPF_STATS_RUN_TIME), which keeps them on only while the returned file descriptor is
+ * open: kernel.bpf_stats_enabled is never written, and statistics stop when this command
+ * exits, however it exits. The counters (run_cnt, run_time_ns in bpf_prog_info) are read
+ * at the start and at the end of the window; the difference is what ran in between.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "caps.h"
+#include "log.h"
+#include "../bpf/gate.h"
+#include "../bpf/tw_reset.h"
+#include "../loader/pinned.h"
+
+static const char usage[] =
+	"Usage: siosteer cost --port P [--seconds S] [--iface IFACE] [--json] [--pin-root DIR]\n"
+	"\n"
+	"Nanoseconds per run of each siosteer BPF program of port P (select, gate, learn,\n"
+	"tw_reset: whichever are pinned), measured by the kernel over S seconds (default 5,\n"
+	"fractions allowed) while traffic flows. Run-time statistics are enabled with\n"
+	"BPF_ENABLE_STATS for the window only (a file descriptor held by this command;\n"
+	"kernel.bpf_stats_enabled is not changed). SIGINT or SIGTERM ends the window early;\n"
+	"the figures are still printed. --iface IFACE also reports the XDP program attached\n"
+	"to IFACE (with libxdp's dispatcher, the dispatcher: an EXT program under it has no\n"
+	"statistics of its own). Needs CAP_SYS_ADMIN (BPF_ENABLE_STATS) and CAP_BPF.\n";
+
+enum { O_PORT = 1, O_SECONDS, O_IFACE, O_JSON, O_PIN_ROOT, O_HELP };
+
+static const struct option longopts[] = {
+	{ "port", required_argument, NULL, O_PORT },
+	{ "seconds", required_argument, NULL, O_SECONDS },
+	{ "iface", required_argument, NULL, O_IFACE },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "pin-root", required_argument, NULL, O_PIN_ROOT },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct prog_sample {
+	const char *label;	/* pin name, or "xdp@IFACE" */
+	int fd;
+	__u32 id, type;
+	char name[BPF_OBJ_NAME_LEN];
+	__u64 cnt0, ns0, cnt1, ns1;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static double mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int prog_read(struct prog_sample *p, __u64 *cnt, __u64 *ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(p->fd, &info, &len))
+		return -errno;
+	p->id = info.id;
+	p->type = info.type;
+	memcpy(p->name, info.name, sizeof(p->name));
+	p->name[sizeof(p->name) - 1] = 0;
+	*cnt = info.run_cnt;
+	*ns = info.run_time_ns;
+	return 0;
+}
+
+static const char *type_str(__u32 type)
+{
+	const char *s = libbpf_bpf_prog_type_str((enum bpf_prog_type)type);
+
+	return s ? s : "?";
+}
+
+/* Sleep until `until` (monotonic seconds) or a signal. */
+static void wait_window(double until)
+{
+	while (!stop_requested) {
+		double left = until - mono_seconds();
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		if (left > 0.2)
+			left = 0.2; /* re-check the flag: a signal may land before nanosleep */
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+int cmd_cost(int argc, char **argv)
+{
+	static const char *const pins[] = { SIOSTEER_PIN_PROG_SELECT, SIOSTEER_PIN_PROG_GATE,
+					    SIOSTEER_PIN_PROG_LEARN, SIOSTEER_PIN_PROG_TW };
+	struct prog_sample progs[5];
+	const char *pin_root = NULL, *iface = NULL, *root;
+	unsigned long port = 0;
+	double seconds = 5.0, t0, t1, elapsed;
+	bool json = false;
+	int n = 0, i, opt, stats_fd, rc = 0;
+	struct sigaction sa;
+	char path[512], *end;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case O_PORT:
+			errno = 0;
+			port = strtoul(optarg, &end, 10);
+			if (errno || *end || port < 1 || port > 65535) {
+				log_error("bad --port '%s'", optarg);
+				return 2;
+			}
+			break;
+		case O_SECONDS:
+			errno = 0;
+			seconds = strtod(optarg, &end);
+			if (errno || *end || !(seconds > 0 && seconds <= 86400)) {
+				log_error("bad --seconds '%s' (0 < S <= 86400)", optarg);
+				return 2;
+			}
+			break;
+		case O_IFACE:
+			iface = optarg;
+			break;
+		case O_JSON:
+			json = true;
+			break;
+		case O_PIN_ROOT:
+			pin_root = optarg;
+			break;
+		case 'h':
+		case O_HELP:
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || !port) {
+		log_error(optind < argc ? "unexpected argument '%s'" : "cost needs --port (see --help)",
+			  optind < argc ? argv[optind] : "");
+		return 2;
+	}
+	if (caps_require(CAPS_READ))
+		return 1;
+
+	root = siosteer_pin_root(pin_root);
+	for (i = 0; i < (int)(sizeof(pins) / sizeof(pins[0])); i++) {
+		if (siosteer_pin_path(path, sizeof(path), root, (unsigned)port, pins[i]))
+			continue;
+		progs[n].fd = bpf_obj_get(path);
+		if (progs[n].fd < 0)
+			continue; /* not pinned: e.g. no gate/learn/tw_reset with --key addr */
+		progs[n].label = pins[i];
+		n++;
+	}
+	if (!n) {
+		log_error("port %lu has no pinned siosteer program in %s/%lu", port, root, port);
+		return 1;
+	}
+	if (iface) {
+		unsigned ifindex = if_nametoindex(iface);
+		__u32 id = 0;
+		int fd;
+
+		if (!ifindex) {
+			log_error("no interface named '%s'", iface);
+			rc = 1;
+			goto out;
+		}
+		if (bpf_xdp_query_id((int)ifindex, 0, &id) || !id) {
+			log_warn("no XDP program attached to %s", iface);
+		} else if ((fd = bpf_prog_get_fd_by_id(id)) < 0) {
+			log_warn("XDP program %u on %s: %s", id, iface, strerror(errno));
+		} else {
+			static char label[IF_NAMESIZE + 8];
+
+			snprintf(label, sizeof(label), "xdp@%s", iface);
+			progs[n].label = label;
+			progs[n].fd = fd;
+			n++;
+		}
+	}
+
+	/* Catch the signals before statistics are on, so the window always closes cleanly. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0) {
+		rc = errno;
+		log_error("BPF_ENABLE_STATS: %s%s", strerror(rc),
+			  rc == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (prog_read(&progs[i], &progs[i].cnt0, &progs[i].ns0))
+			progs[i].cnt0 = progs[i].ns0 = 0;
+	t0 = mono_seconds();
+	wait_window(t0 + seconds);
+	for (i = 0; i < n; i++)
+		if (prog_read(&progs[i], &progs[i].cnt1, &progs[i].ns1)) {
+			progs[i].cnt1 = progs[i].cnt0;
+			progs[i].ns1 = progs[i].ns0;
+		}
+	t1 = mono_seconds();
+	close(stats_fd); /* statistics off again (unless someone else holds them on) */
+	elapsed = t1 - t0;
+
+	if (json) {
+		printf("{\"port\":%lu,\"seconds\":%.3f,\"programs\":[", port, elapsed);
+		for (i = 0; i < n; i++) {
+			__u64 runs = progs[i].cnt1 - progs[i].cnt0;
+			__u64 ns = progs[i].ns1 - progs[i].ns0;
+
+			printf("%s{\"prog\":\"%s\",\"name\":\"%s\",\"id\":%u,\"type\":\"%s\","
+			       "\"runs\":%llu,\"run_time_ns\":%llu,",
+			       i ? "," : "", progs[i].label, progs[i].name, progs[i].id,
+			       type_str(progs[i].type), (unsigned long long)runs,
+			       (unsigned long long)ns);
+			if (runs)
+				printf("\"ns_per_run\":%.1f}", (double)ns / (double)runs);
+			else
+				printf("\"ns_per_run\":null}");
+		}
+		printf("]}\n");
+	} else {
+		printf("port %lu: BPF run time over %.2f s (BPF_ENABLE_STATS)\n", port, elapsed);
+		printf("%-10s %-16s %-13s %7s %12s %9s %10s\n", "program", "name", "type", "id",
+		       "runs", "ns/run", "runs/s");
+		for (i = 0; i < n; i++) {
+			__u64 runs = progs[i].cnt1 - progs[i].cnt0;
+			__u64 ns = progs[i].ns1 - progs[i].ns0;
+			char per[32] = "-";
+
+			if (runs)
+				snprintf(per, sizeof(per), "%.1f", (double)ns / (double)runs);
+			printf("%-10s %-16s %-13s %7u %12llu %9s %10.0f\n", progs[i].label,
+			       progs[i].name, type_str(progs[i].type), progs[i].id,
+			       (unsigned long long)runs, per, elapsed > 0 ? runs / elapsed : 0.0);
+			if (!runs && progs[i].type == BPF_PROG_TYPE_EXT)
+				printf("%-10s (an EXT program under libxdp's dispatcher: the kernel "
+				       "counts its runs in the dispatcher; use --iface)\n", "");
+		}
+	}
+out:
+	for (i = 0; i < n; i++)
+		close(progs[i].fd);
+	return rc;
+}
