@@ -36,6 +36,7 @@ run_one() {
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
 done
+[ -x "$BUILD/sioload" ] && run_one "tools/sioload_selftest" bash tools/sioload/selftest.sh
 for t in tests/bpf/*.sh tests/ns/*.sh; do
 	[ -f "$t" ] && run_one "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" bash "$t"
 done
