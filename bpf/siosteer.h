@@ -126,6 +126,7 @@ struct siosteer_meta {
 	__u32 ifindex;
 	__u32 place;		/* enum siosteer_place */
 	__u32 gate;		/* enum siosteer_gate_kind */
+	__u32 clsact_ours;	/* we created the interface's clsact qdisc: remove it on detach */
 	char ifname[16];
 };
 

@@ -121,6 +121,7 @@ static int write_meta(struct siosteer *s, const struct siosteer_meta *old)
 	m.agent_pid = getpid();
 	m.mode = s->o.mode;
 	m.saved_syncookies = s->adopted ? old->saved_syncookies : -1;
+	m.clsact_ours = s->adopted ? old->clsact_ours : 0;
 	m.place = s->o.place;
 	m.gate = s->o.key == SIOSTEER_KEY_SID ? s->o.gate : SIOSTEER_GATE_NONE;
 	if (s->o.ifname) {

@@ -175,6 +175,18 @@ static int attach_xdp_gate(struct siosteer *s)
 	return loader_pin_prog(s, s->gate->progs.siosteer_gate_xdp, SIOSTEER_PIN_PROG_GATE);
 }
 
+/* Note in the pins that the clsact qdisc is ours, so whoever detaches removes it. */
+static void record_clsact(struct siosteer *s)
+{
+	struct siosteer_meta m;
+	__u32 zero = 0;
+
+	if (!bpf_map_lookup_elem(s->meta_fd, &zero, &m)) {
+		m.clsact_ours = 1;
+		bpf_map_update_elem(s->meta_fd, &zero, &m, BPF_ANY);
+	}
+}
+
 static int switch_syncookies(struct siosteer *s)
 {
 	struct siosteer_meta m;
@@ -225,10 +237,12 @@ int siosteer_attach_iface(struct siosteer *s)
 		return err;
 	s->iface_attached = true;
 	err = tc_hook_ensure(s->ifindex);
-	if (err) {
+	if (err < 0) {
 		log_error("create clsact qdisc on %s: %s", s->o.ifname, strerror(-err));
 		return err;
 	}
+	if (err == 1)
+		record_clsact(s);
 	err = tc_attach(s->ifindex, TC_LEARN, bpf_program__fd(s->learn->progs.siosteer_learn));
 	if (err) {
 		log_error("attach tc egress learner to %s: %s", s->o.ifname, strerror(-err));
@@ -283,6 +297,8 @@ void loader_sid_close(struct siosteer *s, bool keep)
 			tc_detach(s->ifindex, TC_GATE);
 		if (s->xdp)
 			xdp_program__detach(s->xdp, s->ifindex, XDP_MODE_UNSPEC, 0);
+		if (!bpf_map_lookup_elem(s->meta_fd, &zero, &m) && m.clsact_ours)
+			tc_hook_remove(s->ifindex);
 		if (!bpf_map_lookup_elem(s->meta_fd, &zero, &m) && m.saved_syncookies >= 0) {
 			err = syncookies_set(m.saved_syncookies);
 			if (err)
@@ -315,6 +331,8 @@ void siosteer_undo_iface(const struct siosteer_meta *m)
 		tc_detach((int)m->ifindex, TC_GATE);
 	else
 		remove_stale_xdp_gate((int)m->ifindex);
+	if (m->clsact_ours)
+		tc_hook_remove((int)m->ifindex);
 	if (m->saved_syncookies >= 0) {
 		err = syncookies_set(m->saved_syncookies);
 		if (err)

@@ -21,7 +21,17 @@ int tc_hook_ensure(int ifindex)
 	int err = bpf_tc_hook_create(&h);
 
 	/* One clsact qdisc serves both directions; it may exist already. */
-	return err == -EEXIST ? 0 : err;
+	if (err == -EEXIST)
+		return 0;
+	return err ? err : 1;
+}
+
+void tc_hook_remove(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&h);
 }
 
 int tc_attach(int ifindex, enum tc_slot which, int prog_fd)

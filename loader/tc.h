@@ -11,8 +11,11 @@ enum tc_slot {
 	TC_TW = 3,	/* ingress: TIME_WAIT collisions, before the gate */
 };
 
-/* Make sure the interface has a clsact qdisc (ours or someone else's). 0 or -errno. */
+/* Make sure the interface has a clsact qdisc: 1 if we created it, 0 if it was there, or
+ * -errno. */
 int tc_hook_ensure(int ifindex);
+/* Remove the clsact qdisc (with every filter on it): only for one tc_hook_ensure created. */
+void tc_hook_remove(int ifindex);
 /* Attach (or replace our earlier) filter; needs tc_hook_ensure() first. 0 or -errno. */
 int tc_attach(int ifindex, enum tc_slot which, int prog_fd);
 /* Remove our filter; a missing one is not an error. */

@@ -58,5 +58,6 @@ ns_srv "$SIOSTEER" detach veth0 --port $PORT >"$SST_TMP/detach.log" 2>&1 || fail
 tc_left=$(ns_srv tc filter show dev veth0 ingress; ns_srv tc filter show dev veth0 egress)
 [ -z "$tc_left" ] || fail "tc filters left: $tc_left"
 ns_srv ip -d link show veth0 | grep -q 'prog/xdp' && fail "XDP program left on veth0"
-echo "RESULT 3x300 sessions from one address ok (agent, killed agent, adopted); tcp_syncookies 1 -> 2 -> 1 after detach; no pins, tc filters or XDP left"
+ns_srv tc qdisc show dev veth0 | grep -q clsact && fail "the clsact qdisc siosteer created is left on veth0"
+echo "RESULT 3x300 sessions from one address ok (agent, killed agent, adopted); tcp_syncookies 1 -> 2 -> 1 after detach; no pins, tc filters, clsact or XDP left"
 echo "PASS $NAME"

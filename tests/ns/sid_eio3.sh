@@ -6,14 +6,11 @@
 # handshake shows that format and must be learned; then 600 polling-only sessions and
 # 600 default-transport sessions (polling, then WebSocket upgrade) from 32 client
 # addresses, 20 at a time, keep-alive connections.
-# TIME_WAIT collisions are not the point here: the workers close every WebSocket
-# themselves, so ~600 server TIME_WAIT sockets pile up, and a SYN that reuses one of
-# their 4-tuples gets no SYN cookie and is placed before its first request is seen (the
-# known limitation, covered by sid_one_address.sh; 1-4 such SYNs per run made 0-2
-# sessions fail here). The server namespace therefore runs with
-# net.ipv4.tcp_max_tw_buckets=0 (no TIME_WAIT there), and the test checks that every
-# handshake really was a SYN cookie one. KEEP_TIME_WAIT=1 leaves TIME_WAIT on (then the
-# test also depends on siosteer's TIME_WAIT handling).
+# The workers close every WebSocket themselves, so ~600 server TIME_WAIT sockets pile up;
+# SYNs that reuse their 4-tuples are handled by siosteer's TIME_WAIT program (before it,
+# 1-4 such SYNs per run got no cookie and 0-2 sessions failed). The test checks that every
+# handshake really was a SYN cookie one. KEEP_TIME_WAIT=0 runs the server namespace with
+# net.ipv4.tcp_max_tw_buckets=0 instead (no TIME_WAIT there at all).
 # Asserts per run: 100% of sessions OK, no session saw two pids, every default session
 # upgraded, every worker used and least-loaded balance within 5% of an even share, the
 # sessions of one address spread over several workers (so the address key could not
@@ -47,7 +44,7 @@ fail() {
 
 netns_setup $NADDR || fail "netns_setup"
 mount_test_bpffs || fail "bpffs"
-if [[ ${KEEP_TIME_WAIT:-0} != 1 ]]; then
+if [[ ${KEEP_TIME_WAIT:-1} != 1 ]]; then
 	ns_srv sysctl -qw net.ipv4.tcp_max_tw_buckets=0 || fail "tcp_max_tw_buckets in the server namespace"
 fi
 
