@@ -27,6 +27,12 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -I$(BUILD) -Ibpf $(CFLAGS_EXTRA)
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf $(CFLAGS_EXTRA)
 LDLIBS  := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp) -lcap -lelf -lz
+# Redis bridge and emit: hiredis, msgpack-c (pkg name msgpack, msgpack-c from 6.0), jansson.
+REDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis) \
+	$(shell pkg-config --libs msgpack-c 2>/dev/null || pkg-config --libs msgpack 2>/dev/null || \
+		echo -lmsgpackc) \
+	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LDLIBS  += $(REDIS_LIBS) -lpthread -lm
 
 BPF_PROGS := select learn gate tw_reset
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
@@ -38,7 +44,7 @@ BPF_HDRS  := $(wildcard bpf/*.h)
 .PHONY: all deps test demo clean format
 # Keep BPF objects and skeletons: they are inputs of several rules.
 .SECONDARY:
-all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer
+all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer $(BUILD)/libsiosteer_emit.a
 
 $(BUILD)/vmlinux.h:
 	$(call msg,BTF,$@)
@@ -62,6 +68,12 @@ $(BUILD)/obj/%.o: %.c $(SKELS) $(BPF_HDRS) $(wildcard loader/*.h userspace/*.h)
 $(BUILD)/siosteer: $(SIOSTEER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The C emit API for workers (userspace/siosteer_emit.h): link with $(REDIS_LIBS).
+EMIT_LIB_OBJS := $(BUILD)/obj/userspace/emit.o $(BUILD)/obj/userspace/redis_url.o
+$(BUILD)/libsiosteer_emit.a: $(EMIT_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Unit tests: plain C, one binary per tests/unit/test_*.c.
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -9,5 +9,7 @@ int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
+/* emit, join, leave, disconnect (argv[0] says which) */
+int cmd_emit(int argc, char **argv);
 
 #endif

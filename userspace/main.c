@@ -25,6 +25,8 @@ static const char usage[] =
 	"  status  [--port P] [--json]    slots, owners, counters, table generation (from pins)\n"
 	"  sessions --port P [--json]     sessions learned by sid steering, per-slot totals\n"
 	"  cost    --port P [--seconds S] ns per run of the port's BPF programs (BPF stats)\n"
+	"  emit    [--to ROOM]... EVENT [JSON]...  send to Socket.IO clients through Redis\n"
+	"          (and join, leave, disconnect ROOM...: act on sockets; see 'emit --help')\n"
 	"\n"
 	"Run 'siosteer COMMAND --help' for a command's options. See README.md for more.\n";
 
@@ -58,6 +60,10 @@ int main(int argc, char **argv)
 		{ "status", cmd_status },
 		{ "sessions", cmd_sessions },
 		{ "cost", cmd_cost },
+		{ "emit", cmd_emit },
+		{ "join", cmd_emit },
+		{ "leave", cmd_emit },
+		{ "disconnect", cmd_emit },
 	};
 	size_t i;
 
