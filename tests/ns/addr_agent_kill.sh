@@ -20,44 +20,7 @@ NAME=addr_agent_kill
 SST_TAG=ak
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
-# jget JSON PYEXPR: a value from JSON `a` (python expression).
-jget() {
-	python3 -c 'import json,sys; a=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
-}
-# check_clients JSON N PIDS: what every address-steered run must show. Prints
-# all problems at once; exit 1 if any.
-check_clients() {
-	python3 - "$@" <<'PY'
-import json, sys
-a, n, pids = json.loads(sys.argv[1]), int(sys.argv[2]), sorted(sys.argv[3].split(","))
-e = []
-if a["ok"] != n or a["failed"]:
-    e.append(f"ok {a['ok']}/{n}, failures {a['failures']}")
-if a["mixed_pid"]:
-    e.append(f"mixed_pid {a['mixed_pid']}")
-if a["per_addr_pids_consistent"] is not True:
-    bad = {k: v for k, v in a["addr_pid"].items() if isinstance(v, list)}
-    e.append(f"per_addr_pids_consistent {a['per_addr_pids_consistent']} ({len(bad)} addresses met several pids)")
-if a["addr_mismatch"]:
-    e.append(f"addr_mismatch {a['addr_mismatch']}")
-if len(a["addr_pid"]) != a["addrs"]:
-    e.append(f"only {len(a['addr_pid'])}/{a['addrs']} addresses had an OK session")
-if sorted(a["per_pid"]) != pids:
-    e.append(f"pids {sorted(a['per_pid'])} != workers {pids}")
-if not all(v > 0 for v in a["per_pid"].values()):
-    e.append("a worker got no session")
-print("; ".join(e))
-sys.exit(1 if e else 0)
-PY
-}
 # same_map JSON_A JSON_B: the address -> pid maps of two runs are equal.
 same_map() {
 	python3 - "$1" "$2" <<'PY'

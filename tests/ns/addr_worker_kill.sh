@@ -22,18 +22,7 @@ NAME=addr_worker_kill
 SST_TAG=wk
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
-# jget JSON PYEXPR: a value from JSON `a` (python expression).
-jget() {
-	python3 -c 'import json,sys; a=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
-}
 status_json() { ns_srv "$SIOSTEER" status --port $PORT --json; }
 
 ((EUID == 0)) || fail "needs root (network namespaces, BPF)"

@@ -13,12 +13,6 @@ SST_TAG=hs
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 # json_get JSON KEY: a top-level field, via python (no jq dependency).
 json_get() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"; }
 

@@ -7,13 +7,7 @@ set -u
 NAME=sid_agent_kill
 SST_TAG=sak
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$SST_TESTS_DIR/../${BUILD:-build}/siosteer
 PORT=3000
-fail() {
-	for f in "$SST_TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 json() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
 cookies() { ns_srv sysctl -n net.ipv4.tcp_syncookies; }
 clients() { # label

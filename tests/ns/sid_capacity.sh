@@ -26,7 +26,6 @@ SST_TAG=cap
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 ROOT=$(cd "$SST_TESTS_DIR/.." && pwd)
 BUILD_DIR=${BUILD:-build}
-SIOSTEER=$ROOT/$BUILD_DIR/siosteer
 FILL=$ROOT/$BUILD_DIR/tests/fill_sids
 PORT=3000
 MAX=1048576
@@ -35,12 +34,6 @@ LAST=100000
 FIRST=50000
 SESSIONS=40
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 ((EUID == 0)) || fail "needs root (network namespaces)"
 [[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (run make)"
 [[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"

@@ -24,19 +24,12 @@ NAME=sid_eio3
 SST_TAG=e3
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 PORT=3000
 WORKERS=3
 NADDR=32
 SESSIONS=${SESSIONS:-600}
 URL="http://$SST_SRV_ADDR:$PORT"
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 ((EUID == 0)) || fail "needs root (network namespaces)"
 [[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (run make)"
 [[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"

@@ -25,17 +25,10 @@ NAME=sid_hostile
 SST_TAG=hos
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 RAW=$SST_TESTS_DIR/ns/sid_raw_client.py
 PORT=3000
 WORKERS=4
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 ((EUID == 0)) || fail "needs root (network namespaces)"
 [[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (run make)"
 command -v bpftool >/dev/null || fail "bpftool not found"

@@ -6,13 +6,7 @@ set -u
 NAME=sid_learn_guard
 SST_TAG=lg
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$SST_TESTS_DIR/../${BUILD:-build}/siosteer
 PORT=3000
-fail() {
-	for f in "$SST_TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 
 netns_setup 4 || fail "netns_setup"
 mount_test_bpffs || fail "bpffs"

@@ -9,15 +9,9 @@ set -u
 NAME=sid_one_address
 SST_TAG=one
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$SST_TESTS_DIR/../${BUILD:-build}/siosteer
 SESSIONS=${SESSIONS:-2000}
 PORT=3000
 
-fail() {
-	for f in "$SST_TMP"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 json() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
 
 netns_setup 1 || fail "netns_setup"
