@@ -200,19 +200,16 @@ static __always_inline __u32 select_new_session(struct sk_reuseport_md *md,
 /* Key 2: returns the slot chosen from the first request, or NO_SLOT to use key 1.
  * *new_session says the request had no sid: only such connections may teach a sid. */
 static __always_inline __u32 select_by_sid(struct sk_reuseport_md *md, struct siosteer_table *t,
-					   __u32 hash, struct siosteer_counters *c,
-					   __u32 *new_session)
+					   const struct tcphdr *th, __u32 hash,
+					   struct siosteer_counters *c, __u32 *new_session)
 {
 	struct siosteer_sid_owner *owner;
 	struct siosteer_sid sid = {};
-	struct tcphdr th;
 	struct scratch *s;
 	__u32 zero = 0, doff, n;
 	int r;
 
-	if (bpf_skb_load_bytes(md, 0, &th, sizeof(th)))
-		return SIOSTEER_NO_SLOT;
-	doff = th.doff * 4;
+	doff = th->doff * 4;
 	if (md->len <= doff)
 		return SIOSTEER_NO_SLOT;	/* SYN or bare ACK: no request yet */
 	c->first_data++;
@@ -249,6 +246,8 @@ int siosteer_select(struct sk_reuseport_md *md)
 	struct siosteer_conn_owner owner = {};
 	struct siosteer_conn conn = {};
 	struct siosteer_counters *c;
+	struct tcphdr th;
+	bool have_th = false;
 	struct siosteer_state *st;
 	struct siosteer_table *t;
 	__u32 zero = 0, hash, i, slot = SIOSTEER_NO_SLOT;
@@ -269,24 +268,24 @@ int siosteer_select(struct sk_reuseport_md *md)
 	if (!t)
 		return SK_PASS;
 
-	if (key_mode == SIOSTEER_KEY_SID)
-		slot = select_by_sid(md, t, hash, c, &owner.new_session);
+	/* sid mode reads the TCP header once: its ports key the record, its doff finds
+	 * the request. */
+	if (key_mode == SIOSTEER_KEY_SID && !bpf_skb_load_bytes(md, 0, &th, sizeof(th))) {
+		have_th = true;
+		slot = select_by_sid(md, t, &th, hash, c, &owner.new_session);
+	}
 	if (slot == SIOSTEER_NO_SLOT)
 		slot = select_by_addr(md, t, hash, c);
 	if (slot == SIOSTEER_NO_SLOT) {
 		c->no_live_slot++;
 		return SK_PASS;
 	}
-	if (key_mode == SIOSTEER_KEY_SID) {
-		struct tcphdr th;
-
-		if (!bpf_skb_load_bytes(md, 0, &th, sizeof(th))) {
-			conn.client_port = th.source;
-			conn.server_port = th.dest;
-			owner.slot = slot;
-			if (bpf_map_update_elem(&conns, &conn, &owner, BPF_ANY))
-				c->conn_record_fail++;
-		}
+	if (have_th) {
+		conn.client_port = th.source;
+		conn.server_port = th.dest;
+		owner.slot = slot;
+		if (bpf_map_update_elem(&conns, &conn, &owner, BPF_ANY))
+			c->conn_record_fail++;
 	}
 	return SK_PASS;
 }
