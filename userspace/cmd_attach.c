@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
 
 #include "commands.h"
+#include "bridge.h"
+#include "bridge_control.h"
 #include "caps.h"
 #include "listeners.h"
 #include "log.h"
@@ -41,6 +44,7 @@ static const char attach_usage[] =
 	"  --port P          TCP port the workers listen on (required)\n"
 	CLI_STEER_HELP
 	"  --interval S      seconds between scans for new or dead workers (default 0.5)\n"
+	CLI_BRIDGE_HELP
 	CLI_COMMON_HELP;
 
 static const char detach_usage[] =
@@ -52,6 +56,7 @@ static const char detach_usage[] =
 static const struct option longopts[] = {
 	CLI_STEER_OPTIONS,
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	CLI_BRIDGE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,6 +74,7 @@ struct agent {
 	__u64 warned[MAX_LISTENERS];	/* cookies we already complained about */
 	int nwarned;
 	__u32 moved;			/* buckets moved by the last scan */
+	struct ctl_applier ctl;		/* drain and weights */
 };
 
 /* IFACE may come before or after the options. */
@@ -247,7 +253,7 @@ static int scan(struct agent *a, struct siosteer_pinned *view, bool strict)
 			return r;
 		changed += r > 0;
 	}
-	gen = siosteer_table_sync(a->s, NULL, &moved);
+	gen = ctl_applier_sync(&a->ctl, a->s, true, &moved);
 	a->moved = moved;
 	if (gen < 0) {
 		log_error("rebuild steering table: %s", strerror(-gen));
@@ -278,6 +284,14 @@ static void detach_group(unsigned port)
 	}
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int watch(struct agent *a, struct siosteer_pinned *view)
 {
 	sigset_t set;
@@ -291,17 +305,34 @@ static int watch(struct agent *a, struct siosteer_pinned *view)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return -errno;
+	double next_scan = now_s() + a->c.interval;
+
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 		struct signalfd_siginfo si;
+		double t = now_s();
+		int timeout_ms = t < next_scan ? (int)((next_scan - t) * 1000) + 1 : 0;
 
-		if (poll(&pfd, 1, (int)(a->c.interval * 1000)) > 0 &&
+		/* Drain and weight changes are looked at more often than the socket scan. */
+		if (a->ctl.fd >= 0 && timeout_ms > CTL_POLL_MS)
+			timeout_ms = CTL_POLL_MS;
+		if (poll(&pfd, 1, timeout_ms) > 0 &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
 			log_info("received %s: detaching", strsignal((int)si.ssi_signo));
 			close(sfd);
 			return 0;
 		}
-		scan(a, view, false);
+		if (now_s() >= next_scan) {
+			scan(a, view, false);
+			next_scan = now_s() + a->c.interval;
+		} else {
+			__u32 moved;
+			int before = a->ctl.gen, gen = ctl_applier_sync(&a->ctl, a->s, false, &moved);
+
+			if (gen > 0 && gen != before && moved)
+				log_info("table generation %d: %.2f%% of client addresses moved", gen,
+					 100.0 * moved / SIOSTEER_MAGLEV_SIZE);
+		}
 	}
 }
 
@@ -313,9 +344,12 @@ int cmd_attach(int argc, char **argv)
 	int err, gen, rc = 1;
 
 	cli_defaults(&a.c);
+	a.ctl.fd = -1;
 	err = parse_iface_cmd(argc, argv, attach_usage, &a.c);
 	if (err)
 		return err > 0 ? 0 : 2;
+	if (cli_check_bridge(&a.c))
+		return 2;
 	if (caps_require(CAPS_ATTACH) || preflight_kernel())
 		return 1;
 	a.c.steer.mode = SIOSTEER_MODE_ATTACH;
@@ -347,6 +381,7 @@ int cmd_attach(int argc, char **argv)
 		return 1;
 	if (siosteer_pinned_open(siosteer_pin_root(a.c.steer.pin_root), a.c.steer.port, &view))
 		goto out;
+	ctl_applier_open(&a.ctl, siosteer_pin_root(a.c.steer.pin_root), a.c.steer.port);
 	gen = scan(&a, &view, true);
 	if (gen < 0 || siosteer_attach_iface(a.s))
 		goto out;

@@ -18,11 +18,14 @@
 #include <sys/wait.h>
 
 #include "commands.h"
+#include "bridge.h"
+#include "bridge_control.h"
 #include "caps.h"
 #include "listen_sockets.h"
 #include "log.h"
 #include "opts.h"
 #include "supervisor.h"
+#include "../loader/pinned.h"
 
 static const char usage[] =
 	"Usage: siosteer run --port P --workers N [OPTIONS] -- CMD [ARGS...]\n"
@@ -40,6 +43,7 @@ static const char usage[] =
 	"  --iface IFACE     ingress interface (required with --key sid)\n"
 	"  --bind ADDR       address to listen on (default :: = IPv6 and IPv4)\n"
 	"  --stop-timeout S  seconds between SIGTERM and SIGKILL on stop (default 5)\n"
+	CLI_BRIDGE_HELP
 	CLI_COMMON_HELP;
 
 static const struct option longopts[] = {
@@ -48,6 +52,7 @@ static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "iface", required_argument, NULL, OPT_IFACE },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+	CLI_BRIDGE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -103,8 +108,22 @@ static void reap(struct worker *w, int n)
 	}
 }
 
+/* Drain and weights: rebuild the table when the control map asks for other weights. */
+static void apply_control(struct siosteer *s, struct ctl_applier *ctl)
+{
+	int before = ctl->gen, gen;
+	__u32 moved;
+
+	gen = ctl_applier_sync(ctl, s, false, &moved);
+	if (gen < 0)
+		log_error("rebuild steering table: %s", strerror(-gen));
+	else if (gen != before)
+		log_info("table generation %d: %.2f%% of client addresses moved", gen,
+			 100.0 * moved / SIOSTEER_MAGLEV_SIZE);
+}
+
 static int supervise(struct siosteer *s, struct worker *w, int n, char **cmd, unsigned port,
-		     int sfd)
+		     int sfd, struct ctl_applier *ctl)
 {
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
@@ -121,8 +140,11 @@ static int supervise(struct siosteer *s, struct worker *w, int n, char **cmd, un
 				next = w[i].restart_at;
 		}
 		timeout_ms = next < 0 ? -1 : (int)((next - t) * 1000) + 1;
+		if (ctl->fd >= 0 && (timeout_ms < 0 || timeout_ms > CTL_POLL_MS))
+			timeout_ms = CTL_POLL_MS;
 		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
 			return -errno;
+		apply_control(s, ctl);
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD) {
 				reap(w, n);
@@ -139,6 +161,8 @@ int cmd_run(int argc, char **argv)
 	struct worker w[SIOSTEER_MAX_SLOTS] = { 0 };
 	int fds[SIOSTEER_MAX_SLOTS], i, err, gen, sfd = -1, rc = 1;
 	struct siosteer *s = NULL;
+	struct bridge *br = NULL;
+	struct ctl_applier ctl = { .fd = -1 };
 	sigset_t oldmask;
 	__u32 moved;
 	struct cli c;
@@ -156,7 +180,7 @@ int cmd_run(int argc, char **argv)
 			  "(see 'siosteer run --help')");
 		return 2;
 	}
-	if (cli_check_steer(&c))
+	if (cli_check_steer(&c) || cli_check_bridge(&c))
 		return 2;
 	if (caps_require(CAPS_RUN) || preflight_kernel())
 		return 1;
@@ -175,7 +199,8 @@ int cmd_run(int argc, char **argv)
 			goto out_close;
 		}
 	}
-	gen = siosteer_table_sync(s, NULL, &moved);
+	ctl_applier_open(&ctl, siosteer_pin_root(c.steer.pin_root), c.steer.port);
+	gen = ctl_applier_sync(&ctl, s, true, &moved);
 	if (gen < 0) {
 		log_error("build steering table: %s", strerror(-gen));
 		goto out_close;
@@ -196,10 +221,22 @@ int cmd_run(int argc, char **argv)
 		log_error("signalfd: %m");
 		goto out_close;
 	}
-	rc = supervise(s, w, c.workers, c.cmd, c.steer.port, sfd) ? 1 : 0;
+	if (c.redis) {
+		struct bridge_opts bo = { .url = c.redis, .cluster = c.cluster, .node = c.node,
+					  .pin_root = siosteer_pin_root(c.steer.pin_root),
+					  .port = c.steer.port, .sid_ttl = c.sid_ttl };
+
+		if (bridge_start(&bo, &br))
+			goto out_close;
+	}
+	rc = supervise(s, w, c.workers, c.cmd, c.steer.port, sfd, &ctl) ? 1 : 0;
+	bridge_stop(br);
+	br = NULL;
 	workers_stop(w, c.workers, c.stop_timeout);
 	siosteer_detach_group(fds[0]);
 out_close:
+	bridge_stop(br);
+	ctl_applier_close(&ctl);
 	for (i = 0; i < c.workers; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

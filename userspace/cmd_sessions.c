@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "commands.h"
+#include "bridge_cli.h"
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
@@ -19,17 +20,23 @@
 #include "../loader/pinned.h"
 
 static const char usage[] =
-	"Usage: siosteer sessions [--port P] [--json] [--limit N] [--pin-root DIR]\n"
+	"Usage: siosteer sessions --port P [--sid SID] [--json] [--limit N] [--pin-root DIR]\n"
+	"       siosteer sessions --cluster[=NAME] [--sid SID] [--redis URL] [--json]\n"
 	"\n"
 	"List the sessions sid steering has learned: sid, slot, worker pid and age, then how\n"
 	"many sessions each slot holds. --limit N prints at most N sessions (default 50,\n"
-	"0 = only the totals). Reads the pinned maps, so no agent needs to run.\n";
+	"0 = only the totals); --sid SID only that one. Reads the pinned maps, so no agent\n"
+	"needs to run. With --cluster: from the cluster's session directory in Redis, which\n"
+	"node, port, slot and worker hold SID (or each node's totals), from any host.\n";
 
 static const struct option longopts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "cluster", optional_argument, NULL, OPT_CLUSTER },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "sid", required_argument, NULL, OPT_SID },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -61,6 +68,16 @@ int cmd_sessions(int argc, char **argv)
 	err = cli_parse(argc, argv, longopts, usage, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (c.cluster_set)
+		return cluster_sessions(&c);
+	if (c.redis) {
+		log_error("--redis goes with --cluster");
+		return 2;
+	}
 	if (!c.port_set) {
 		log_error("sessions needs --port (see --help)");
 		return 2;
@@ -86,6 +103,39 @@ int cmd_sessions(int argc, char **argv)
 			memset(&owners[slot], 0, sizeof(owners[slot]));
 	siosteer_pinned_close(&p);
 
+	if (c.sid) {
+		size_t len = strlen(c.sid);
+
+		memset(&key, 0, sizeof(key));
+		if (!len || len > SIOSTEER_SID_MAX) {
+			log_error("--sid '%s' is not an engine.io session id", c.sid);
+			close(fd);
+			return 2;
+		}
+		key.len = (__u8)len;
+		memcpy(key.s, c.sid, len);
+		err = bpf_map_lookup_elem(fd, &key, &v) ? -errno : 0;
+		close(fd);
+		if (err) {
+			if (c.json)
+				printf("{\"port\":%u,\"sid\":\"%s\",\"found\":false}\n", c.steer.port,
+				       c.sid);
+			else
+				printf("sid %s: not learned on port %u\n", c.sid, c.steer.port);
+			return 1;
+		}
+		if (c.json)
+			printf("{\"port\":%u,\"sid\":\"%s\",\"found\":true,\"slot\":%u,\"pid\":%u,"
+			       "\"age_s\":%.1f}\n", c.steer.port, c.sid, v.slot,
+			       v.slot < SIOSTEER_MAX_SLOTS ? owners[v.slot].pid : 0,
+			       now - v.learned_ns / 1e9);
+		else
+			printf("sid %s: port %u slot %u pid %u, learned %.1f s ago\n", c.sid,
+			       c.steer.port, v.slot,
+			       v.slot < SIOSTEER_MAX_SLOTS ? owners[v.slot].pid : 0,
+			       now - v.learned_ns / 1e9);
+		return 0;
+	}
 	if (c.json)
 		printf("{\"port\":%u,\"sessions\":[", c.steer.port);
 	else if (c.limit)

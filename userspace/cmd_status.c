@@ -10,26 +10,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "bridge_cli.h"
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
 #include "../loader/pinned.h"
+#include "../loader/control.h"
 #include "../bpf/gate.h"
 #include "../bpf/tw_reset.h"
 
 static const char usage[] =
 	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"
+	"       siosteer status --cluster[=NAME] [--redis URL] [--json]\n"
 	"\n"
 	"Show each steered port (or only P): mode, key, agent, table generation, every slot\n"
-	"with its worker pid, command, restarts and connections placed, and the selector's\n"
-	"counters. Reads the pinned maps, so no agent needs to run.\n";
+	"with its worker pid, command, restarts, weight or drain and connections placed, the\n"
+	"selector's counters and the Redis bridge. Reads the pinned maps, so no agent needs\n"
+	"to run. With --cluster: every live node of the cluster, from Redis (--redis URL,\n"
+	"default $SIOSTEER_REDIS, else redis://127.0.0.1:6379).\n";
 
 static const struct option longopts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
+	{ "cluster", optional_argument, NULL, OPT_CLUSTER },
+	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -47,6 +55,11 @@ struct port_view {
 	struct siosteer_learn_counters learn;
 	struct siosteer_tw_counters tw;
 	const char *pin_root;
+	__u32 buckets[SIOSTEER_MAX_SLOTS];	/* the slot's Maglev buckets */
+	bool has_ctl;		/* drain / weights (control map) */
+	struct siosteer_slot_ctl ctl[SIOSTEER_CONTROL_ENTRIES];
+	bool has_bridge;	/* the agent's Redis bridge */
+	struct siosteer_bridge_stats bridge;
 };
 
 /* Named counters, for printing text and JSON from one list. */
@@ -156,6 +169,8 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 		err = siosteer_pinned_state(&p, &v->state);
 	if (!err)
 		err = siosteer_pinned_counters(&p, &v->cnt);
+	if (!err)
+		siosteer_pinned_table_shares(&p, v->buckets);
 	for (slot = 0; !err && slot < SIOSTEER_MAX_SLOTS; slot++) {
 		siosteer_pinned_owner(&p, slot, &v->owner[slot]);
 		live_comm(&v->owner[slot]);
@@ -171,7 +186,50 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 					  sizeof(v->tw));
 	v->agent_alive = v->meta.agent_pid &&
 			 (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
+	if (!err) {
+		int fd = siosteer_control_open(root, port, false);
+
+		if (fd >= 0) {
+			v->has_ctl = !siosteer_control_read(fd, v->ctl);
+			close(fd);
+		}
+		fd = siosteer_bridge_stats_open(root, port, false);
+		if (fd >= 0) {
+			v->has_bridge = !siosteer_bridge_stats_read(fd, &v->bridge) &&
+					v->bridge.state != SIOSTEER_BRIDGE_OFF;
+			close(fd);
+		}
+	}
 	return err;
+}
+
+static const char *bridge_state(const struct port_view *v)
+{
+	static const char *const names[] = { "off", "connecting", "up", "down", "stopped" };
+	__u32 st = v->bridge.state < 5 ? v->bridge.state : 0;
+
+	/* A bridge whose agent is gone says nothing any more. */
+	if (!v->agent_alive || v->bridge.agent_pid != v->meta.agent_pid)
+		return "stopped";
+	return names[st];
+}
+
+static double ago_s(__u64 ns)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ns ? (ts.tv_sec * 1e9 + ts.tv_nsec - (double)ns) / 1e9 : 0;
+}
+
+static __u32 slot_weight(const struct port_view *v, int slot)
+{
+	return v->has_ctl && v->ctl[slot].weight ? v->ctl[slot].weight : 1;
+}
+
+static bool slot_drained(const struct port_view *v, int slot)
+{
+	return v->has_ctl && (v->ctl[slot].drained || v->ctl[SIOSTEER_CONTROL_PORT].drained);
 }
 
 static void print_text(const struct port_view *v)
@@ -191,18 +249,39 @@ static void print_text(const struct port_view *v)
 		printf("  agent: not running (steering continues from the pinned state)\n");
 	printf("  table: generation %u, %d live slots, pins in %s/%u\n", v->state.generation,
 	       nlive, v->pin_root, m->port);
-	printf("  %-4s  %-7s  %-15s  %-8s  %-10s  %s\n", "slot", "pid", "command", "restarts",
-	       "selected", "socket");
+	if (v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained)
+		printf("  drained: the whole port takes no new sessions where another slot can\n");
+	printf("  %-4s  %-7s  %-15s  %-8s  %-10s  %-9s  %-6s  %-6s  %s\n", "slot", "pid",
+	       "command", "restarts", "selected", "socket", "weight", "share", "placement");
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
 		const struct siosteer_owner *o = &v->owner[slot];
 
 		if (!v->live[slot] && !o->pid && !c->selected[slot])
 			continue;
-		printf("  %-4d  %-7u  %-15s  %-8u  %-10llu  %s\n", slot, o->pid,
+		printf("  %-4d  %-7u  %-15s  %-8u  %-10llu  %-9s  %-6u  %5.1f%%  %s\n", slot, o->pid,
 		       o->comm[0] ? o->comm : "-", o->restarts,
-		       (unsigned long long)c->selected[slot], v->live[slot] ? "listening" : "gone");
+		       (unsigned long long)c->selected[slot], v->live[slot] ? "listening" : "gone",
+		       slot_weight(v, slot), 100.0 * v->buckets[slot] / SIOSTEER_MAGLEV_SIZE,
+		       slot_drained(v, slot) ? "drained" : "open");
 	}
 	print_counters(v, false);
+	if (v->has_bridge) {
+		const struct siosteer_bridge_stats *b = &v->bridge;
+
+		printf("  redis: %s for %.0f s, node %s of cluster %s, %s%s%s\n", bridge_state(v),
+		       ago_s(b->since_ns), b->node, b->cluster, b->where,
+		       b->last_error[0] && b->state != SIOSTEER_BRIDGE_UP ? ": " : "",
+		       b->last_error[0] && b->state != SIOSTEER_BRIDGE_UP ? b->last_error : "");
+		printf("  bridge: sessions %llu, published %llu, renewed %llu, queue %llu/%llu, "
+		       "dropped %llu, heartbeats %llu, controls %llu, connects %llu, failures %llu, "
+		       "resyncs %llu\n",
+		       (unsigned long long)b->sessions, (unsigned long long)b->published,
+		       (unsigned long long)b->renewed, (unsigned long long)b->queued,
+		       (unsigned long long)b->queue_max, (unsigned long long)b->dropped,
+		       (unsigned long long)b->heartbeats, (unsigned long long)b->controls,
+		       (unsigned long long)b->connects, (unsigned long long)b->failures,
+		       (unsigned long long)b->resyncs);
+	}
 }
 
 static void json_str(const char *s)
@@ -238,13 +317,37 @@ static void print_json(const struct port_view *v)
 			continue;
 		printf("%s{\"slot\":%d,\"pid\":%u,\"command\":", first ? "" : ",", slot, o->pid);
 		json_str(o->comm);
-		printf(",\"restarts\":%u,\"listening\":%s,\"cookie\":%llu,\"selected\":%llu}",
+		printf(",\"restarts\":%u,\"listening\":%s,\"cookie\":%llu,\"selected\":%llu,"
+		       "\"weight\":%u,\"drained\":%s,\"table_share\":%.4f}",
 		       o->restarts, v->live[slot] ? "true" : "false",
-		       (unsigned long long)v->cookie[slot], (unsigned long long)c->selected[slot]);
+		       (unsigned long long)v->cookie[slot], (unsigned long long)c->selected[slot],
+		       slot_weight(v, slot), slot_drained(v, slot) ? "true" : "false",
+		       (double)v->buckets[slot] / SIOSTEER_MAGLEV_SIZE);
 		first = 0;
 	}
-	printf("]");
+	printf("],\"drained\":%s", v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained ? "true"
+											 : "false");
 	print_counters(v, true);
+	if (v->has_bridge) {
+		const struct siosteer_bridge_stats *b = &v->bridge;
+		const struct field bf[] = {
+			F(*b, sessions),   F(*b, published), F(*b, renewed),   F(*b, queued),
+			F(*b, queue_max), F(*b, dropped),   F(*b, heartbeats), F(*b, controls),
+			F(*b, connects),  F(*b, failures),  F(*b, resyncs),
+		};
+
+		print_fields("bridge", bf, sizeof(bf) / sizeof(bf[0]), true);
+		printf(",\"redis\":{\"state\":\"%s\",\"for_s\":%.1f,\"node\":", bridge_state(v),
+		       ago_s(b->since_ns));
+		json_str(b->node);
+		printf(",\"cluster\":");
+		json_str(b->cluster);
+		printf(",\"where\":");
+		json_str(b->where);
+		printf(",\"last_error\":");
+		json_str(b->last_error);
+		printf("}");
+	}
 	printf("}");
 }
 
@@ -283,6 +386,16 @@ int cmd_status(int argc, char **argv)
 	err = cli_parse(argc, argv, longopts, usage, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (c.cluster_set)
+		return cluster_status(&c);
+	if (c.redis) {
+		log_error("--redis goes with --cluster");
+		return 2;
+	}
 	if (caps_require(CAPS_READ))
 		return 1;
 	root = siosteer_pin_root(c.steer.pin_root);

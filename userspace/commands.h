@@ -11,5 +11,7 @@ int cmd_sessions(int argc, char **argv);
 int cmd_cost(int argc, char **argv);
 /* emit, join, leave, disconnect (argv[0] says which) */
 int cmd_emit(int argc, char **argv);
+/* drain, undrain, weight (argv[0] says which) */
+int cmd_drain(int argc, char **argv);
 
 #endif

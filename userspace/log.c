@@ -26,6 +26,8 @@ void log_msg(enum log_level l, const char *fmt, ...)
 
 	if (l > level)
 		return;
+	/* One line at a time: the Redis bridge logs from its own thread. */
+	flockfile(stderr);
 	/* Errors are for the user at a terminal: no timestamp. Events are for logs. */
 	if (l <= LOG_WARN) {
 		fprintf(stderr, "siosteer: %s", tag[l]);
@@ -39,4 +41,5 @@ void log_msg(enum log_level l, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  cost    --port P [--seconds S] ns per run of the port's BPF programs (BPF stats)\n"
 	"  emit    [--to ROOM]... EVENT [JSON]...  send to Socket.IO clients through Redis\n"
 	"          (and join, leave, disconnect ROOM...: act on sockets; see 'emit --help')\n"
+	"  drain|undrain --port P [--slot N]   no new sessions for a slot (or back)\n"
+	"  weight  --port P --slot N W    share of new sessions; all three take --cluster\n"
+	"          (run/attach --redis URL: cluster membership, session directory, control)\n"
 	"\n"
 	"Run 'siosteer COMMAND --help' for a command's options. See README.md for more.\n";
 
@@ -64,6 +67,9 @@ int main(int argc, char **argv)
 		{ "join", cmd_emit },
 		{ "leave", cmd_emit },
 		{ "disconnect", cmd_emit },
+		{ "drain", cmd_drain },
+		{ "undrain", cmd_drain },
+		{ "weight", cmd_drain },
 	};
 	size_t i;
 

@@ -7,7 +7,9 @@
 #include <net/if.h>
 
 #include "opts.h"
+#include "bridge.h"
 #include "log.h"
+#include "redis_url.h"
 
 void cli_defaults(struct cli *c)
 {
@@ -20,6 +22,33 @@ void cli_defaults(struct cli *c)
 	c->interval = 0.5;
 	c->stop_timeout = 5;
 	c->steer.gate = SIOSTEER_GATE_XDP;
+	c->slot = -1;
+	c->wait = 2.0;
+}
+
+int cli_check_bridge(struct cli *c)
+{
+	struct redis_url u;
+	char err[512];
+
+	if (!c->redis) {
+		if (c->cluster_set || c->node || c->sid_ttl) {
+			log_error("--cluster, --node and --sid-ttl need --redis URL");
+			return -1;
+		}
+		return 0;
+	}
+	if (redis_url_parse(c->redis, &u, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (!c->cluster)
+		c->cluster = "default";
+	if (!c->node)
+		c->node = bridge_default_node();
+	if (bridge_check_name("--cluster", c->cluster) || bridge_check_name("--node", c->node))
+		return -1;
+	return 0;
 }
 
 int cli_check_steer(struct cli *c)
@@ -174,6 +203,51 @@ int cli_parse(int argc, char **argv, const struct option *longopts, const char *
 		case OPT_JSON:
 			c->json = true;
 			break;
+		case OPT_REDIS:
+			c->redis = optarg;
+			break;
+		case OPT_CLUSTER:
+			/* --cluster[=NAME]; also `--cluster NAME` where the name is optional. */
+			if (!optarg && optind < argc && argv[optind][0] != '-' &&
+			    strspn(argv[optind], "0123456789") != strlen(argv[optind]))
+				optarg = argv[optind++];
+			c->cluster = optarg ? optarg : getenv("SIOSTEER_CLUSTER");
+			if (!c->cluster || !*c->cluster)
+				c->cluster = "default";
+			c->cluster_set = true;
+			break;
+		case OPT_NODE:
+			c->node = optarg;
+			break;
+		case OPT_SID_TTL: {
+			char *end;
+
+			c->sid_ttl = strtod(optarg, &end);
+			if (*end || !(c->sid_ttl >= 3 && c->sid_ttl <= 86400)) {
+				log_error("--sid-ttl: '%s' is not a number of seconds from 3 to 86400",
+					  optarg);
+				return -1;
+			}
+			break;
+		}
+		case OPT_SLOT:
+			if (parse_uint("--slot", optarg, 0, SIOSTEER_MAX_SLOTS - 1, &v))
+				return -1;
+			c->slot = (int)v;
+			break;
+		case OPT_SID:
+			c->sid = optarg;
+			break;
+		case OPT_WAIT: {
+			char *end;
+
+			c->wait = strtod(optarg, &end);
+			if (*end || !(c->wait >= 0 && c->wait <= 60)) {
+				log_error("--wait: '%s' is not a number of seconds from 0 to 60", optarg);
+				return -1;
+			}
+			break;
+		}
 		case 'v':
 		case OPT_VERBOSE:
 			log_set_level(LOG_DEBUG);

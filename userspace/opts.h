@@ -19,6 +19,15 @@ struct cli {
 	bool port_set;
 	bool place_set;
 	char **cmd;			/* run: worker command after -- */
+	/* Redis bridge (run, attach) and cluster-wide commands */
+	const char *redis;		/* --redis URL */
+	const char *cluster;		/* --cluster NAME (default "default") */
+	bool cluster_set;
+	const char *node;		/* --node ID (default: the host name) */
+	double sid_ttl;			/* --sid-ttl S */
+	int slot;			/* --slot N, -1 when not given */
+	const char *sid;		/* sessions --sid */
+	double wait;			/* drain/undrain/weight: seconds to wait for it to apply */
 };
 
 /* Long options every command accepts; IDs above 255 so they never clash with letters. */
@@ -26,6 +35,7 @@ enum {
 	OPT_PORT = 256, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PIN_ROOT, OPT_IFACE,
 	OPT_WORKERS, OPT_BIND, OPT_INTERVAL, OPT_JSON, OPT_STOP_TIMEOUT, OPT_HELP, OPT_VERBOSE,
 	OPT_PLACE, OPT_GATE, OPT_SESSIONS_MAX, OPT_LIMIT,
+	OPT_REDIS, OPT_CLUSTER, OPT_NODE, OPT_SID_TTL, OPT_SLOT, OPT_SID, OPT_WAIT,
 };
 
 /* Options that choose how a port is steered, shared by run and attach (help and table). */
@@ -38,6 +48,19 @@ enum {
 	"                    one client address one worker), least-loaded, random\n"            \
 	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"   \
 	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
+/* The Redis bridge of run and attach. */
+#define CLI_BRIDGE_HELP                                                                     \
+	"  --redis URL       join a cluster through Redis: publish learned sessions, slots\n"  \
+	"                    and load, obey drain/weight commands (redis://[user:pass@]host\n" \
+	"                    [:port][/db] or unix:///path); steering never waits for it\n"    \
+	"  --cluster NAME    cluster name in Redis (default: default)\n"                       \
+	"  --node ID         this node's name in the cluster (default: the host name)\n"       \
+	"  --sid-ttl S       seconds a published session lives unless renewed (default 60)\n"
+#define CLI_BRIDGE_OPTIONS                                                                  \
+	{ "redis", required_argument, NULL, OPT_REDIS },                                    \
+	{ "cluster", required_argument, NULL, OPT_CLUSTER },                                \
+	{ "node", required_argument, NULL, OPT_NODE },                                      \
+	{ "sid-ttl", required_argument, NULL, OPT_SID_TTL }
 #define CLI_COMMON_HELP                                                                     \
 	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"         \
 	"                    /sys/fs/bpf/siosteer)\n"                                           \
@@ -66,6 +89,8 @@ void cli_defaults(struct cli *c);
 int cli_check_steer(struct cli *c);
 /* "key sid on eth0, ..." for log lines. */
 const char *cli_describe_key(const struct cli *c);
+/* run/attach: check --redis/--cluster/--node/--sid-ttl together; fills the defaults. */
+int cli_check_bridge(struct cli *c);
 /* Validate an interface name and return its index, or print one line and return -1. */
 int cli_ifindex(const char *ifname);
 

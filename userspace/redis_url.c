@@ -247,13 +247,11 @@ void redis_describe_failure(const struct redisContext *c, const struct redis_url
 			 "the server", where, c->errstr);
 		break;
 	case REDIS_ERR_EOF:
-		snprintf(err, errlen, "the server at %s closed the connection during %s (is "
-			 "it a Redis server? does it allow this client?)", where, what);
+		snprintf(err, errlen, "Redis at %s closed the connection (%s)", where, what);
 		break;
 	case REDIS_ERR_IO:
 		if (!strcmp(c->errstr, strerror(EAGAIN)) || !strcmp(c->errstr, strerror(EWOULDBLOCK)))
-			snprintf(err, errlen, "the server at %s did not answer %s in time (is it a "
-				 "Redis server?)", where, what);
+			snprintf(err, errlen, "Redis at %s did not answer %s in time", where, what);
 		else
 			snprintf(err, errlen, "Redis at %s: %s: %s", where, what, c->errstr);
 		break;
@@ -349,8 +347,14 @@ struct redisContext *redis_url_connect(const struct redis_url *u, double timeout
 		freeReplyObject(r);
 		goto fail;
 	}
-	if (checked(c, u, r, "PING", err, errlen))
+	if (checked(c, u, r, "PING", err, errlen)) {
+		if (c->err == REDIS_ERR_EOF || c->err == REDIS_ERR_IO) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, "; is it a Redis server?");
+		}
 		goto fail;
+	}
 	return c;
 fail:
 	redisFree(c);

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Drain and weights: the pinned control map (loader/control.h) is the one place where
+ * they live. `siosteer drain|undrain|weight` writes it (directly, or through Redis and
+ * an agent's bridge thread); the agent's own loop reads it and feeds the weights to
+ * siosteer_table_sync. Nothing else changes the table, so there is one writer of it.
+ */
+#ifndef SIOSTEER_BRIDGE_CONTROL_H
+#define SIOSTEER_BRIDGE_CONTROL_H
+
+#include <stdbool.h>
+#include "../loader/loader.h"
+#include "../loader/control.h"
+
+/* How often the agent looks at the control map (well inside the 1 s promise). */
+#define CTL_POLL_MS 200
+
+struct ctl_applier {
+	int fd;			/* the control map, -1 if it could not be created */
+	unsigned port;
+	bool have;
+	bool fallback;		/* every live slot drained: weights kept (warned once) */
+	struct siosteer_slot_ctl cur[SIOSTEER_CONTROL_ENTRIES];
+	__u32 w[SIOSTEER_MAX_SLOTS];
+	__u32 applied[SIOSTEER_MAX_SLOTS];	/* weights of the last sync */
+	bool applied_set;
+	int gen;
+};
+
+/* Open (create) the port's control map; failure only means no drain/weights (logged). */
+void ctl_applier_open(struct ctl_applier *a, const char *root, unsigned port);
+void ctl_applier_close(struct ctl_applier *a);
+/* The weights siosteer_table_sync should use now (NULL: no control map, all 1). Logs
+ * each change of the control state once. */
+const __u32 *ctl_applier_weights(struct ctl_applier *a, struct siosteer *s);
+
+enum ctl_op { CTL_DRAIN = 1, CTL_UNDRAIN, CTL_WEIGHT };
+
+struct ctl_change {
+	enum ctl_op op;
+	int slot;		/* -1: the whole port (node) */
+	unsigned weight;	/* CTL_WEIGHT: 1..SIOSTEER_WEIGHT_MAX */
+	__u64 ts_ns;		/* CLOCK_REALTIME when it was asked for */
+	enum siosteer_ctl_source source;
+	bool only_if_newer;	/* skip if the entry changed at or after ts_ns (catch-up) */
+};
+
+/* Make the table match the control state and the live slots (siosteer_table_sync).
+ * Without `force` the table is only rebuilt when the weights changed (cheap to call every
+ * CTL_POLL_MS). Returns the generation or -errno; *moved as siosteer_table_sync. */
+int ctl_applier_sync(struct ctl_applier *a, struct siosteer *s, bool force, __u32 *moved);
+
+/* Write a change into the control map. 1: changed, 0: nothing to do (already so, or an
+ * older command than the entry's last change), -errno. */
+int ctl_apply_change(int fd, const struct ctl_change *c);
+/* "slot 2 drained", "port drained", "slot 1 weight 3" */
+const char *ctl_describe(const struct ctl_change *c, char *buf, size_t len);
+const char *ctl_op_name(enum ctl_op op);
+int ctl_op_parse(const char *s);
+
+/*
+ * Wait up to timeout_s until the port's active table has the weights its control state
+ * asks for. Returns the table generation, or -ETIMEDOUT / -errno. *all_drained: every
+ * live slot is drained, so the weights were kept (see siosteer_control_weights).
+ */
+int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *all_drained);
+/* With no agent running: rebuild the table from the pins. Generation or -errno. */
+int ctl_apply_without_agent(const char *root, unsigned port, bool *all_drained, __u32 *moved);
+
+#endif
