@@ -340,6 +340,7 @@ int cmd_attach(int argc, char **argv)
 {
 	struct siosteer_pinned view = { -1, -1, -1, -1, -1, -1 };
 	struct agent a = { 0 };
+	struct bridge *br = NULL;
 	bool steady = false;
 	int err, gen, rc = 1;
 
@@ -391,10 +392,23 @@ int cmd_attach(int argc, char **argv)
 			 a.c.steer.port, gen, a.moved);
 	log_info("steering port %u (%s), table generation %d, pins in %s", a.c.steer.port,
 		 cli_describe_key(&a.c), gen, siosteer_pin_dir(a.s));
+	if (a.c.redis) {
+		struct bridge_opts bo = { .url = a.c.redis, .cluster = a.c.cluster,
+					  .node = a.c.node,
+					  .pin_root = siosteer_pin_root(a.c.steer.pin_root),
+					  .port = a.c.steer.port, .sid_ttl = a.c.sid_ttl };
+
+		if (bridge_start(&bo, &br))
+			goto out;
+	}
 	rc = watch(&a, &view) ? 1 : 0;
+	bridge_stop(br);
+	br = NULL;
 	detach_group(a.c.steer.port);
 	steady = true;
 out:
+	bridge_stop(br);
+	ctl_applier_close(&a.ctl);
 	siosteer_pinned_close(&view);
 	/* A start that fails after adopting an earlier agent's pins leaves them as they were:
 	 * steering goes on as before. Otherwise (a clean stop, or our own state) remove all. */

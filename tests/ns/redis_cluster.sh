@@ -1,6 +1,7 @@
 #!/bin/bash
-# The Redis bridge across two "hosts": namespaces A and B each run `siosteer run --key sid
-# --redis ... --cluster t` with 2 real socket.io@4 workers; one redis-server (Debian, its
+# The Redis bridge across two "hosts": namespace A runs `siosteer run --key sid --redis ...
+# --cluster t` with 2 real socket.io@4 workers, namespace B runs 2 such workers on its own
+# (SO_REUSEPORT) and `siosteer attach --key sid --redis ...`; one redis-server (Debian, its
 # own config, no persistence) runs in namespace R behind a Linux bridge that both hosts
 # reach over their own veth (198.51.100.0/24). Clients come from namespace C (A over
 # 198.18.0.0/24, B over 203.0.113.0/24).
@@ -15,6 +16,8 @@
 #   5. Redis kill -9 during load (long-lived sessions and new ones on both hosts) and a
 #      restart 10 s later: 0 failed sessions, one "lost" and one "again" line per agent,
 #      membership and the whole directory back within 5 s of Redis answering.
+#   6. Agent B killed (kill -9): B leaves the membership within 6 s, the directory then says
+#      B's sessions are on a node that is gone; steering on B goes on from the pins.
 # Last line: PASS/FAIL redis_cluster. Needs root.
 # shellcheck source-path=SCRIPTDIR disable=SC2034
 set -u
@@ -122,16 +125,21 @@ start_bg agentA ns_srv "$SIOSTEER" run --port 3000 --workers 2 --key sid --iface
 	--place least-loaded --pin-root "$PA" --redis $URL --cluster t --node hostA -- \
 	"$SST_NODE" "$NODE_DIR/sio-worker.js" --close
 AGENT_A=$SST_LAST_PID
-start_bg agentB ip netns exec "$NS_B" "$SIOSTEER" run --port 3000 --workers 2 --key sid \
-	--iface vethb0 --place least-loaded --pin-root "$PB" --redis $URL --cluster t --node hostB -- \
-	"$SST_NODE" "$NODE_DIR/sio-worker.js" --close
+for w in 1 2; do
+	start_bg "workerB$w" ip netns exec "$NS_B" "$SST_NODE" "$NODE_DIR/sio-worker.js" --port 3000 --host 0.0.0.0 --close
+done
+for w in 1 2; do wait_for_line "$SST_TMP/workerB$w.log" '^ready ' 15 || fail "worker $w on B not ready"; done
+start_bg agentB ip netns exec "$NS_B" "$SIOSTEER" attach vethb0 --port 3000 --key sid \
+	--place least-loaded --pin-root "$PB" --redis $URL --cluster t --node hostB
 AGENT_B=$SST_LAST_PID
+on_cleanup "ip netns exec $NS_B $SIOSTEER detach vethb0 --port 3000 --pin-root $PB"
+wait_for_line "$SST_TMP/agentA.log" 'steering port 3000' 15 || fail "agent A did not start"
+for ((i = 0; i < 150; i++)); do
+	(($(grep -c '^ready pid=' "$SST_TMP/agentA.log") == 2)) && break
+	sleep 0.1
+done
+wait_for_line "$SST_TMP/agentB.log" 'steering port 3000' 15 || fail "agent B did not start"
 for h in A B; do
-	wait_for_line "$SST_TMP/agent$h.log" 'steering port 3000' 15 || fail "agent $h did not start"
-	for ((i = 0; i < 150; i++)); do
-		(($(grep -c '^ready pid=' "$SST_TMP/agent$h.log") == 2)) && break
-		sleep 0.1
-	done
 	wait_for_line "$SST_TMP/agent$h.log" 'redis: cannot reach' 5 || fail "agent $h did not say Redis is unreachable"
 done
 okA=$(clients startA "$A_URL" 50) || fail "sessions on A without Redis: $okA"
@@ -274,8 +282,27 @@ grep -h 'redis: ' "$SST_TMP/agentA.log" | sed 's/^/  agent A: /'
 bst=$(ns_b "$SIOSTEER" status --port 3000 --pin-root "$PB" --json)
 echo "agent B bridge: $(jget "$bst" 'a[0]["bridge"]')"
 
+# --- 6. a node that dies leaves the membership ------------------------------------------
+ans=$(ns_a "$SIOSTEER" sessions --cluster t --redis $URL --sid "$EXAMPLE" --json) || fail "directory lost $EXAMPLE: $ans"
+kill -9 "$AGENT_B"
+wait "$AGENT_B" 2>/dev/null
+t0=$(ms)
+for ((i = 0; i < 80; i++)); do
+	[[ $(members) == "hostA:3000:2" ]] && break
+	sleep 0.1
+done
+GONE_MS=$(($(ms) - t0))
+[[ $(members) == "hostA:3000:2" ]] || fail "members 8 s after agent B died: $(members)"
+echo "agent B killed: gone from the membership after ${GONE_MS} ms"
+((GONE_MS <= 6000)) || fail "B took ${GONE_MS} ms to disappear"
+ans=$(ns_a "$SIOSTEER" sessions --cluster t --redis $URL --sid "$EXAMPLE")
+echo "  $ans"
+[[ $ans == *"its node is gone"* ]] || fail "directory does not say B is gone: $ans"
+after=$(clients noagentB "$B_URL" 20) || fail "sessions on B without its agent: $after"
+echo "  B without its agent: $(jget "$after" 'a["ok"]')/20 sessions OK (steering from the pins)"
+
 echo "RESULT join ${JOIN_MS} ms after Redis started; directory $found/20 from the other host;" \
 	"drain confirmed in ${DRAIN_MS} ms (agent ${AGENT_MS} ms), $drained_ok/40 new sessions off slot 1," \
 	"20/20 existing OK; kill -9: 0 failed (long-lived 60/60, new $CHURN), membership ${mem_ms} ms," \
-	"directory $want entries ${dir_ms} ms after restart"
+	"directory $want entries ${dir_ms} ms after restart; a killed node left the membership in ${GONE_MS} ms"
 echo "PASS $NAME"
