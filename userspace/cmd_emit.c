@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,8 @@ int cmd_emit(int argc, char **argv)
 		return 2;
 	}
 	url = redis_default_url(url);
+	/* A Redis that closes the connection under a write must give an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 
 	/* Check the arguments before connecting: bad JSON is the caller's mistake, not Redis'. */
 	if (!strcmp(verb, "emit")) {
