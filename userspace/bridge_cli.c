@@ -94,6 +94,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static json_int_t jint(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
 /* The live members ("node:port") of the cluster, sorted, with their records (NULL if the
  * record expired between the two reads). Returns the count or -1. */
 static int members(struct conn *k, const char *cluster, char ***names, json_t ***recs)
@@ -132,6 +139,11 @@ static int members(struct conn *k, const char *cluster, char ***names, json_t **
 		if (r->type == REDIS_REPLY_STRING)
 			(*recs)[i] = json_loadb(r->str, r->len, 0, &je);
 		freeReplyObject(r);
+		/* A record is only as live as its own heartbeat time says. */
+		if ((*recs)[i] && now_ms() - (double)jint((*recs)[i], "time") > BRIDGE_NODE_TTL_MS) {
+			json_decref((*recs)[i]);
+			(*recs)[i] = NULL;
+		}
 	}
 	return n;
 }
@@ -146,13 +158,6 @@ static void free_members(char **names, json_t **recs, int n)
 	}
 	free(names);
 	free(recs);
-}
-
-static json_int_t jint(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
 static double jnum(json_t *o, const char *k)
@@ -286,6 +291,10 @@ static void check_owner(struct conn *k, const char *cluster, json_t *e, bool *no
 		return;
 	}
 	freeReplyObject(r);
+	if (now_ms() - (double)jint(rec, "time") > BRIDGE_NODE_TTL_MS) {
+		json_decref(rec); /* no heartbeat for longer than a record lives */
+		return;
+	}
 	*node_alive = true;
 	json_array_foreach(json_object_get(rec, "slots"), i, sl) {
 		if (jint(sl, "slot") != jint(e, "slot"))

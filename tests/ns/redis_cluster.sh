@@ -16,7 +16,9 @@
 #   5. Redis kill -9 during load (long-lived sessions and new ones on both hosts) and a
 #      restart 10 s later: 0 failed sessions, one "lost" and one "again" line per agent,
 #      membership and the whole directory back within 5 s of Redis answering.
-#   6. Agent B killed (kill -9): B leaves the membership within 6 s, the directory then says
+#   6. B cut off from Redis (its link down): a drain sent meanwhile is recorded; B applies it
+#      when it is back.
+#   7. Agent B killed (kill -9): B leaves the membership within 6 s, the directory then says
 #      B's sessions are on a node that is gone; steering on B goes on from the pins.
 # Last line: PASS/FAIL redis_cluster. Needs root.
 # shellcheck source-path=SCRIPTDIR disable=SC2034
@@ -282,7 +284,29 @@ grep -h 'redis: ' "$SST_TMP/agentA.log" | sed 's/^/  agent A: /'
 bst=$(ns_b "$SIOSTEER" status --port 3000 --pin-root "$PB" --json)
 echo "agent B bridge: $(jget "$bst" 'a[0]["bridge"]')"
 
-# --- 6. a node that dies leaves the membership ------------------------------------------
+# --- 6. a command sent while B is cut off from Redis applies when B is back -------------
+ip -n "$NS_B" link set lan0 down
+for ((i = 0; i < 60; i++)); do
+	[[ $(members) == "hostA:3000:2" ]] && break
+	sleep 0.1
+done
+[[ $(members) == "hostA:3000:2" ]] || fail "B still a member with its link to Redis down: $(members)"
+out=$(ns_a "$SIOSTEER" drain --cluster t --redis $URL --node hostB --port 3000 --slot 0 --wait 0.5)
+[[ $out == *"expected to answer"* && $out == *"0 expected"* ]] || fail "drain to an absent B: $out"
+ip -n "$NS_B" link set lan0 up
+t0=$(ms)
+for ((i = 0; i < 100; i++)); do
+	d=$(ns_b "$SIOSTEER" status --port 3000 --pin-root "$PB" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["slots"][0]["drained"])')
+	[[ $d == True ]] && break
+	sleep 0.1
+done
+CATCH_MS=$(($(ms) - t0))
+[[ $d == True ]] || fail "B did not apply the drain recorded while it was away"
+grep -q 'applied 1 cluster command sent while disconnected' "$SST_TMP/agentB.log" || fail "B did not say it caught up"
+echo "drain sent while B was cut off: applied ${CATCH_MS} ms after B's link came back"
+ns_a "$SIOSTEER" undrain --cluster t --redis $URL --node hostB --port 3000 --slot 0 >/dev/null || fail "undrain after catch-up"
+
+# --- 7. a node that dies leaves the membership ------------------------------------------
 ans=$(ns_a "$SIOSTEER" sessions --cluster t --redis $URL --sid "$EXAMPLE" --json) || fail "directory lost $EXAMPLE: $ans"
 kill -9 "$AGENT_B"
 wait "$AGENT_B" 2>/dev/null
@@ -304,5 +328,5 @@ echo "  B without its agent: $(jget "$after" 'a["ok"]')/20 sessions OK (steering
 echo "RESULT join ${JOIN_MS} ms after Redis started; directory $found/20 from the other host;" \
 	"drain confirmed in ${DRAIN_MS} ms (agent ${AGENT_MS} ms), $drained_ok/40 new sessions off slot 1," \
 	"20/20 existing OK; kill -9: 0 failed (long-lived 60/60, new $CHURN), membership ${mem_ms} ms," \
-	"directory $want entries ${dir_ms} ms after restart; a killed node left the membership in ${GONE_MS} ms"
+	"directory $want entries ${dir_ms} ms after restart; a command sent while B was cut off applied ${CATCH_MS} ms after it was back; a killed node left the membership in ${GONE_MS} ms"
 echo "PASS $NAME"
