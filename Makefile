@@ -89,6 +89,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 -include tools/sioload/sioload.mk
 -include tests/fuzz/fuzz.mk
 -include tests/bpf/bpf-tests.mk
+-include tools/gate-bench.mk
 
 deps:
 	$(Q)tools/install-deps.sh
