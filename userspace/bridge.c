@@ -183,23 +183,12 @@ static void set_state(struct bridge *b, __u32 state)
 	stats_flush(b);
 }
 
-/* Close with a reset: writes still queued on a broken connection must never reach
- * Redis later (after a link comes back) and overwrite what the new connection wrote. */
-static void abort_conn(redisContext *c)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	if (!c)
-		return;
-	if (c->fd >= 0)
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	redisFree(c);
-}
-
+/* A reset, not a close: writes still queued on a broken connection must never reach Redis
+ * later (after a link comes back) and overwrite what the new connection wrote. */
 static void drop_conns(struct bridge *b)
 {
-	abort_conn(b->cmd);
-	abort_conn(b->sub);
+	redis_abort(b->cmd);
+	redis_abort(b->sub);
 	b->cmd = b->sub = NULL;
 	b->pending = 0;
 }

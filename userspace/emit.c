@@ -504,8 +504,7 @@ static long publish(struct siosteer_emitter *e, const char *channel, const char 
 	long n;
 
 	if (!e->c || e->c->err) {
-		if (e->c)
-			redisFree(e->c);
+		redis_abort(e->c);
 		e->c = redis_url_connect(&e->u, e->timeout, e->err, sizeof(e->err));
 		if (!e->c)
 			return -1;
@@ -515,6 +514,11 @@ static long publish(struct siosteer_emitter *e, const char *channel, const char 
 		redis_describe_failure(e->c, &e->u, r, "PUBLISH", e->err, sizeof(e->err));
 		if (r)
 			freeReplyObject(r);
+		if (e->c->err) {
+			/* Unknown whether it went out: never let it go out later. */
+			redis_abort(e->c);
+			e->c = NULL;
+		}
 		return -1;
 	}
 	n = (long)r->integer;

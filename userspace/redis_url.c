@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <hiredis/hiredis.h>
 
@@ -258,6 +259,17 @@ void redis_describe_failure(const struct redisContext *c, const struct redis_url
 	default:
 		snprintf(err, errlen, "Redis at %s: %s: %s", where, what, c ? c->errstr : "failed");
 	}
+}
+
+void redis_abort(struct redisContext *c)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	redisFree(c);
 }
 
 static struct timeval tv_of(double s)

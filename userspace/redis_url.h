@@ -43,6 +43,9 @@ struct redisContext;
  */
 struct redisContext *redis_url_connect(const struct redis_url *u, double timeout_s, char *err,
 				       size_t errlen);
+/* Close a connection with a reset: writes still queued on a broken connection must never
+ * reach Redis later (say, after a link comes back). NULL is fine. */
+void redis_abort(struct redisContext *c);
 /* One line for a failed command: the context's I/O or protocol error, or the reply's
  * error text. `what` names the command ("PUBLISH"). reply may be NULL. */
 void redis_describe_failure(const struct redisContext *c, const struct redis_url *u,
