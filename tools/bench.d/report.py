@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""tools/bench's report: one table from the JSON lines the runs left behind.
+
+  report.py --progress LINE          one short line about one run (stderr progress)
+  report.py --results FILE [--gate JSON] [--meta JSON] [--json OUT]
+
+Each line of FILE: {"setup", "addrs", "mode", "workers", "rep", "srv_cpu_s",
+"host_busy_cores", "sioload": <sioload --json>, "cost": <siosteer cost --json> | null}.
+"""
+import argparse
+import json
+import statistics
+import sys
+
+NAMES = {
+    "single": "1 worker (reference)",
+    "reuseport": "SO_REUSEPORT x4 (no stickiness)",
+    "nginx": "nginx ip_hash x4",
+    "sticky": "@socket.io/sticky x4",
+    "steer-addr": "siosteer --key addr x4",
+    "steer-sid": "siosteer --key sid x4",
+    "steer-sid-tc": "siosteer --key sid --gate tc x4",
+}
+ORDER = list(NAMES)
+MODE_NAMES = {"polling": "polling only", "upgrade": "polling -> WebSocket",
+              "websocket": "WebSocket only"}
+SHORT_REASON = {"session_id_unknown": "sid_unknown", "connect_error": "connect",
+                "pid_changed": "pid_changed", "timeout": "timeout",
+                "upgrade_failed": "upgrade", "http_error": "http", "protocol_error": "protocol",
+                "not_started": "not_started"}
+
+
+def figures(r):
+    """Derived figures of one run (dict), or None when sioload gave nothing."""
+    s = r.get("sioload")
+    if not s:
+        return None
+    n = s["sessions"]
+    ok = s["ok"]
+    per_pid = s.get("per_pid", {})
+    w = r["workers"]
+    counts = sorted(per_pid.values(), reverse=True)
+    counts += [0] * max(0, w - len(counts))
+    tot = sum(counts)
+    shares = [100.0 * c / tot for c in counts] if tot else []
+    dev = max(abs(x - 100.0 / w) for x in shares) if shares and w > 1 else None
+    fails = {k: v for k, v in s.get("fail", {}).items() if v}
+    elapsed = s.get("elapsed_s") or 0
+    done = ok + s.get("failed", 0)
+    return {
+        "setup": r["setup"], "addrs": r["addrs"], "mode": r["mode"], "rep": r.get("rep", 1),
+        "workers": w, "sessions": n, "ok": ok, "ok_pct": 100.0 * ok / n if n else 0.0,
+        "sessions_per_s": s.get("sessions_per_s", 0.0),
+        "ack_p50_us": s["ack_rtt_us"]["p50"], "ack_p99_us": s["ack_rtt_us"]["p99"],
+        "ack_p999_us": s["ack_rtt_us"]["p999"],
+        "shares_pct": [round(x, 1) for x in shares], "balance_dev_pts": dev,
+        "workers_used": len(per_pid), "fail": fails, "elapsed_s": elapsed,
+        "client_cpu_us_per_session": s.get("cpu", {}).get("us_per_session"),
+        "server_cpu_us_per_session": 1e6 * r["srv_cpu_s"] / done if done else None,
+        "host_busy_cores": r.get("host_busy_cores"),
+        "other_cores": other_cores(r, s),
+        "busy_before": r.get("busy_before"), "quiet_wait_s": r.get("quiet_wait_s"),
+        "connections": s.get("connections"), "ws_upgrades": s.get("ws_upgrades"),
+        "cost": cost_figures(r.get("cost"), done),
+    }
+
+
+def other_cores(r, s):
+    """Cores busy during the run beyond our server processes and sioload: other jobs on
+    the machine, and kernel threads (ksoftirqd) working for either."""
+    wall = r.get("wall_s")
+    busy = r.get("host_busy_cores")
+    cpu = s.get("cpu", {})
+    if not wall or busy is None:
+        return None
+    return round(busy - (r["srv_cpu_s"] + cpu.get("user_s", 0) + cpu.get("sys_s", 0)) / wall, 2)
+
+
+def cost_figures(c, done):
+    if not c:
+        return None
+    out = {}
+    for p in c.get("programs", []):
+        out[p["prog"]] = {"ns_per_run": p["ns_per_run"], "runs": p["runs"], "type": p["type"],
+                          "name": p["name"], "id": p["id"],
+                          "runs_per_session": p["runs"] / done if done else None}
+    return {"seconds": c.get("seconds"), "programs": out}
+
+
+def us(v):
+    if v is None:
+        return "-"
+    return f"{v / 1000:.1f}ms" if v >= 10000 else (f"{v / 1000:.2f}ms" if v >= 1000 else f"{v}µs")
+
+
+def fail_str(f):
+    return ", ".join(f"{SHORT_REASON.get(k, k)} {v}" for k, v in
+                     sorted(f.items(), key=lambda kv: -kv[1])[:2]) or "-"
+
+
+def bal_str(x):
+    if x["balance_dev_pts"] is None:
+        return "-"
+    return f"±{x['balance_dev_pts']:.1f} " + "/".join(f"{s:.0f}" for s in x["shares_pct"])
+
+
+def noisy_mark(x):
+    o = x.get("other_cores")
+    return f"  [other load {o:.2f} cores]" if o is not None and o > 0.3 else ""
+
+
+def progress(line):
+    r = json.loads(line)
+    x = figures(r)
+    if not x:
+        return f"  {r['setup']:<11} {r['addrs']:>2} addr {r['mode']:<9}: no result"
+    return (f"  {r['setup']:<11} {r['addrs']:>2} addr {r['mode']:<9}: {x['ok']}/{x['sessions']} ok, "
+            f"{x['sessions_per_s']:.0f} sessions/s, ack p99 {us(x['ack_p99_us'])}, "
+            f"balance {bal_str(x)}, {x['host_busy_cores']} cores busy ({x['other_cores']} other)"
+            + (f", failed: {fail_str(x['fail'])}" if x["fail"] else ""))
+
+
+def median_row(rows):
+    """WebSocket-only repetitions -> one row with medians and the sessions/s range."""
+    base = dict(rows[0])
+    for r in rows:
+        r["cpu_us_per_session"] = (round(r["server_cpu_us_per_session"] + r["client_cpu_us_per_session"])
+                                   if r["server_cpu_us_per_session"] and r["client_cpu_us_per_session"]
+                                   else None)
+    for k in ("sessions_per_s", "ack_p50_us", "ack_p99_us", "ok_pct",
+              "server_cpu_us_per_session", "host_busy_cores", "cpu_us_per_session"):
+        vals = [r[k] for r in rows if r[k] is not None]
+        base[k] = statistics.median(vals) if vals else None
+    base["reps"] = [round(r["sessions_per_s"], 1) for r in rows]
+    base["ok"] = sum(r["ok"] for r in rows)
+    base["sessions"] = sum(r["sessions"] for r in rows)
+    base["ok_pct"] = 100.0 * base["ok"] / base["sessions"] if base["sessions"] else 0
+    fails = {}
+    for r in rows:
+        for k, v in r["fail"].items():
+            fails[k] = fails.get(k, 0) + v
+    base["fail"] = fails
+    return base
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--progress")
+    ap.add_argument("--other")
+    ap.add_argument("--results")
+    ap.add_argument("--gate", default="null")
+    ap.add_argument("--gate-stats", default="null")
+    ap.add_argument("--meta", default="{}")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    if a.other:
+        r = json.loads(a.other)
+        v = other_cores(r, r["sioload"]) if r.get("sioload") else None
+        print("" if v is None else v)
+        return 0
+    if a.progress:
+        print(progress(a.progress))
+        return 0
+    runs = []
+    with open(a.results) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                x = figures(json.loads(line))
+                if x:
+                    runs.append(x)
+    meta = json.loads(a.meta)
+    gate = json.loads(a.gate) if a.gate and a.gate != "null" else None
+    try:
+        gstats = json.loads(a.gate_stats) if a.gate_stats and a.gate_stats != "null" else None
+    except ValueError:
+        gstats = None
+    floor = gstats.get("empty_xdp_stats_ns") if gstats else None
+
+    main_rows = [x for x in runs if x["mode"] != "websocket"]
+    ref = {(x["addrs"], x["mode"]): x["sessions_per_s"] for x in main_rows if x["setup"] == "nginx"}
+    ref_sticky = {(x["addrs"], x["mode"]): x["sessions_per_s"] for x in main_rows
+                  if x["setup"] == "sticky"}
+    for x in main_rows:
+        b = ref.get((x["addrs"], x["mode"]))
+        x["vs_nginx"] = x["sessions_per_s"] / b if b else None
+        b = ref_sticky.get((x["addrs"], x["mode"]))
+        x["vs_sticky"] = x["sessions_per_s"] / b if b else None
+    key = lambda x: (["polling", "upgrade"].index(x["mode"]) if x["mode"] in ("polling", "upgrade") else 9,
+                     -x["addrs"], ORDER.index(x["setup"]))
+    main_rows.sort(key=key)
+
+    print()
+    print(f"siosteer benchmark: {meta.get('sessions', '?')} sessions per row, concurrency "
+          f"{meta.get('concurrency', '?')}, {meta.get('acks', '?')} acks per session, "
+          f"{meta.get('connections', '?')} HTTP connections; {meta.get('cpus', '?')} CPUs "
+          f"({meta.get('cpu', '?')}), kernel {meta.get('kernel', '?')}, Node {meta.get('node', '?')}, "
+          f"socket.io {meta.get('socket.io', '?')}, nginx {meta.get('nginx', '?')}, "
+          f"@socket.io/sticky {meta.get('sticky', '?')}, {meta.get('siosteer', '?')}")
+    hdr = (f"{'setup':<32} {'addrs':>5}  {'ok%':>6} {'sess/s':>7} {'ack p50':>8} {'ack p99':>8} "
+           f"{'balance (±pts, shares %)':<26} {'vs ip_hash':>10} {'vs sticky':>9} {'cores':>5} "
+           f"{'srv µs':>6} {'cli µs':>6}  failures")
+    last = None
+    for x in main_rows:
+        grp = (x["mode"], x["addrs"])
+        if grp[0] != (last or (None,))[0]:
+            print()
+            print(f"-- {MODE_NAMES[x['mode']]}")
+            print(hdr)
+        last = grp
+        vs = f"{x['vs_nginx']:.2f}x" if x.get("vs_nginx") else "-"
+        vst = f"{x['vs_sticky']:.2f}x" if x.get("vs_sticky") else "-"
+        srv = f"{x['server_cpu_us_per_session']:.0f}" if x["server_cpu_us_per_session"] else "-"
+        cli = f"{x['client_cpu_us_per_session']:.0f}" if x["client_cpu_us_per_session"] else "-"
+        print(f"{NAMES[x['setup']]:<32} {x['addrs']:>5}  {x['ok_pct']:>5.1f}% {x['sessions_per_s']:>7.0f} "
+              f"{us(x['ack_p50_us']):>8} {us(x['ack_p99_us']):>8} {bal_str(x):<26} {vs:>10} {vst:>9} "
+              f"{x['host_busy_cores'] if x['host_busy_cores'] is not None else '-':>5} {srv:>6} {cli:>6}"
+              f"  {fail_str(x['fail'])}{noisy_mark(x)}")
+
+    ws_rows = []
+    for setup in ("reuseport", "steer-sid", "steer-sid-tc"):
+        reps = [x for x in runs if x["mode"] == "websocket" and x["setup"] == setup]
+        if reps:
+            ws_rows.append(median_row(reps))
+    if ws_rows:
+        base = next((r for r in ws_rows if r["setup"] == "reuseport"), None)
+        print()
+        print(f"-- WebSocket only (no stickiness needed), 64 addresses, "
+              f"{ws_rows[0]['sessions'] // max(1, len(ws_rows[0]['reps']))} sessions per run, "
+              f"{len(ws_rows[0]['reps'])} runs each, alternating; medians")
+        print(f"{'setup':<32} {'addrs':>5}  {'ok%':>6} {'sess/s':>7} {'ack p50':>8} {'ack p99':>8} "
+              f"{'vs SO_REUSEPORT':>15} {'CPU µs/session':>14} {'cores':>5}  runs (sess/s)")
+        for x in ws_rows:
+            x["vs_reuseport"] = x["sessions_per_s"] / base["sessions_per_s"] if base else None
+            vs = f"{x['vs_reuseport']:.3f}x" if x["vs_reuseport"] else "-"
+            cpu = x.get("cpu_us_per_session")
+            print(f"{NAMES[x['setup']]:<32} {x['addrs']:>5}  {x['ok_pct']:>5.1f}% "
+                  f"{x['sessions_per_s']:>7.0f} {us(x['ack_p50_us']):>8} {us(x['ack_p99_us']):>8} "
+                  f"{vs:>15} {cpu if cpu is not None else '-':>14} "
+                  f"{x['host_busy_cores'] if x['host_busy_cores'] is not None else '-':>5}  "
+                  f"{' '.join(f'{v:.0f}' for v in x['reps'])}")
+        if base and len(base["reps"]) > 1:
+            lo, hi = min(base["reps"]), max(base["reps"])
+            print(f"  (SO_REUSEPORT alone: runs from {lo:.0f} to {hi:.0f} sessions/s, "
+                  f"±{50 * (hi - lo) / statistics.median(base['reps']):.0f}% around its median: "
+                  f"the resolution of this comparison)")
+
+    cost_rows = [x for x in runs if x.get("cost")]
+    if cost_rows:
+        progs = ["select", "gate", "learn", "tw_reset"]
+        print()
+        print("-- BPF cost during the siosteer runs (siosteer cost: kernel run-time statistics, "
+              "BPF_ENABLE_STATS): ns per run (runs per session)")
+        print(f"{'setup':<32} {'addrs':>5} {'mode':<10} " + " ".join(f"{p:>14}" for p in progs)
+              + f" {'BPF µs/session':>15} {'of CPU':>7}")
+        for x in sorted(cost_rows, key=lambda x: (ORDER.index(x["setup"]), -x["addrs"], x["mode"], x["rep"])):
+            cells = []
+            tot = 0.0
+            for p in progs:
+                c = x["cost"]["programs"].get(p)
+                if not c or c["ns_per_run"] is None:
+                    cells.append("-" if not c else "0 runs")
+                else:
+                    cells.append(f"{c['ns_per_run']:.0f} ({c['runs_per_session']:.1f})")
+                    tot += c["ns_per_run"] * (c["runs_per_session"] or 0) / 1000
+            x["bpf_us_per_session"] = round(tot, 2)
+            cpu = (x["server_cpu_us_per_session"] or 0) + (x["client_cpu_us_per_session"] or 0)
+            share = f"{100 * tot / cpu:.1f}%" if cpu else "-"
+            print(f"{NAMES[x['setup']]:<32} {x['addrs']:>5} {x['mode']:<10} "
+                  + " ".join(f"{c:>14}" for c in cells) + f" {tot:>15.1f} {share:>7}")
+        ext = {c["name"]: c["type"] for x in cost_rows for c in x["cost"]["programs"].values()}
+        print("  program types: " + ", ".join(f"{k} {v}" for k, v in sorted(ext.items())))
+        if floor is not None:
+            print(f"  (every figure includes the statistics' own clock reads: an empty XDP program "
+                  f"reads {floor:.0f} ns/run in them on this machine)")
+
+    if gate:
+        print()
+        print(f"-- XDP/tc gate, BPF_PROG_TEST_RUN ({gate['repeat']} runs per packet; an empty XDP "
+              f"program costs {gate.get('empty_xdp_ns', '?')} ns here)")
+        by = {}
+        for g in gate["results"]:
+            by.setdefault(g["packet"], {})[g["hook"]] = g
+        print(f"{'packet':<14} {'xdp ns':>7} {'tc ns':>7}  verdict")
+        for pkt, h in by.items():
+            x, t = h.get("xdp"), h.get("tc")
+            print(f"{pkt:<14} {x['ns_per_packet'] if x else '-':>7} {t['ns_per_packet'] if t else '-':>7}  "
+                  f"{(x or t)['verdict']}{'' if all(v['expected'] for v in h.values()) else ' (UNEXPECTED)'}")
+
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"meta": meta, "rows": main_rows, "websocket": ws_rows, "runs": runs,
+                       "gate_bench": gate, "gate_bench_stats": gstats}, f, indent=1)
+        print(f"\n(JSON written to {a.json})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
