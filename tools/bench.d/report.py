@@ -57,6 +57,11 @@ def figures(r):
         "workers_used": len(per_pid), "fail": fails, "elapsed_s": elapsed,
         "client_cpu_us_per_session": s.get("cpu", {}).get("us_per_session"),
         "server_cpu_us_per_session": 1e6 * r["srv_cpu_s"] / done if done else None,
+        "server_cpu_by_comm_us": ({k: round(1e6 * v / done) for k, v in
+                                   (r.get("srv_cpu") or {}).get("by_comm", {}).items()} if done else {}),
+        "host_cpu_us_per_session": (1e6 * r["host_busy_cores"] * r["wall_s"] / done
+                                    if done and r.get("wall_s") and r.get("host_busy_cores") is not None
+                                    else None),
         "host_busy_cores": r.get("host_busy_cores"),
         "other_cores": other_cores(r, s),
         "busy_before": r.get("busy_before"), "quiet_wait_s": r.get("quiet_wait_s"),
@@ -216,6 +221,25 @@ def main():
               f"{us(x['ack_p50_us']):>8} {us(x['ack_p99_us']):>8} {bal_str(x):<26} {vs:>10} {vst:>9} "
               f"{x['host_busy_cores'] if x['host_busy_cores'] is not None else '-':>5} {srv:>6} {cli:>6}"
               f"  {fail_str(x['fail'])}{noisy_mark(x)}")
+
+    if main_rows:
+        print()
+        print("-- where the CPU goes, µs per session: server processes by name (workers are `node`, "
+              "nginx's and the sticky primary's own), sioload, and the rest of the machine's busy "
+              "time (softirq in kernel threads, other jobs)")
+        print(f"{'setup':<32} {'addrs':>5} {'mode':<8} {'node':>6} {'nginx':>6} {'other srv':>9} "
+              f"{'sioload':>7} {'rest':>6} {'total':>6}")
+        for x in main_rows:
+            by = dict(x.get("server_cpu_by_comm_us") or {})
+            node = by.pop("node", 0)
+            ngx = by.pop("nginx", 0)
+            oth = sum(by.values())
+            cli = x["client_cpu_us_per_session"] or 0
+            tot = x.get("host_cpu_us_per_session")
+            rest = tot - node - ngx - oth - cli if tot is not None else None
+            print(f"{NAMES[x['setup']]:<32} {x['addrs']:>5} {x['mode']:<8} {node:>6} {ngx:>6} {oth:>9} "
+                  f"{cli:>7.0f} {rest if rest is None else round(rest):>6} "
+                  f"{tot if tot is None else round(tot):>6}")
 
     ws_rows = []
     for setup in ("reuseport", "steer-sid", "steer-sid-tc"):
