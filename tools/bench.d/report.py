@@ -2,7 +2,8 @@
 """tools/bench's report: one table from the JSON lines the runs left behind.
 
   report.py --progress LINE          one short line about one run (stderr progress)
-  report.py --results FILE [--gate JSON] [--meta JSON] [--json OUT]
+  report.py --results FILE [--gate JSON] [--gate-stats JSON] [--meta JSON] [--json OUT]
+  report.py --from-json OUT [--json OUT2]     render an earlier run's --json output again
 
 Each line of FILE: {"setup", "addrs", "mode", "workers", "rep", "srv_cpu_s",
 "host_busy_cores", "sioload": <sioload --json>, "cost": <siosteer cost --json> | null}.
@@ -153,6 +154,7 @@ def main():
     ap.add_argument("--progress")
     ap.add_argument("--other")
     ap.add_argument("--results")
+    ap.add_argument("--from-json", help="render again from an earlier --json output")
     ap.add_argument("--gate", default="null")
     ap.add_argument("--gate-stats", default="null")
     ap.add_argument("--meta", default="{}")
@@ -166,20 +168,21 @@ def main():
     if a.progress:
         print(progress(a.progress))
         return 0
-    runs = []
-    with open(a.results) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                x = figures(json.loads(line))
-                if x:
-                    runs.append(x)
-    meta = json.loads(a.meta)
-    gate = json.loads(a.gate) if a.gate and a.gate != "null" else None
-    try:
-        gstats = json.loads(a.gate_stats) if a.gate_stats and a.gate_stats != "null" else None
-    except ValueError:
-        gstats = None
+    if a.from_json:
+        # Render again from an earlier --json file (it keeps every run's raw record).
+        old = json.load(open(a.from_json))
+        raw = old["raw"]
+        meta, gate, gstats = old["meta"], old.get("gate_bench"), old.get("gate_bench_stats")
+    else:
+        with open(a.results) as f:
+            raw = [json.loads(line) for line in f if line.strip()]
+        meta = json.loads(a.meta)
+        gate = json.loads(a.gate) if a.gate and a.gate != "null" else None
+        try:
+            gstats = json.loads(a.gate_stats) if a.gate_stats and a.gate_stats != "null" else None
+        except ValueError:
+            gstats = None
+    runs = [x for x in (figures(r) for r in raw) if x]
     floor = gstats.get("empty_xdp_stats_ns") if gstats else None
 
     main_rows = [x for x in runs if x["mode"] != "websocket"]
@@ -263,6 +266,14 @@ def main():
                   f"{vs:>15} {cpu if cpu is not None else '-':>14} "
                   f"{x['host_busy_cores'] if x['host_busy_cores'] is not None else '-':>5}  "
                   f"{' '.join(f'{v:.0f}' for v in x['reps'])}")
+        for x in ws_rows:
+            if base and x is not base and len(x["reps"]) == len(base["reps"]) and all(base["reps"]):
+                pr = [a / b for a, b in zip(x["reps"], base["reps"])]
+                x["paired_ratio_median"] = round(statistics.median(pr), 3)
+                x["paired_ratios"] = [round(v, 3) for v in pr]
+                print(f"  {NAMES[x['setup']]}: run by run against the SO_REUSEPORT run next to it: "
+                      f"median {statistics.median(pr):.3f}x (runs: "
+                      + " ".join(f"{v:.3f}" for v in pr) + ")")
         if base and len(base["reps"]) > 1:
             lo, hi = min(base["reps"]), max(base["reps"])
             print(f"  (SO_REUSEPORT alone: runs from {lo:.0f} to {hi:.0f} sessions/s, "
@@ -314,7 +325,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "rows": main_rows, "websocket": ws_rows, "runs": runs,
-                       "gate_bench": gate, "gate_bench_stats": gstats}, f, indent=1)
+                       "gate_bench": gate, "gate_bench_stats": gstats, "raw": raw}, f, indent=1)
         print(f"\n(JSON written to {a.json})")
     return 0
 
