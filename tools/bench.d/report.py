@@ -149,6 +149,58 @@ def median_row(rows):
     return base
 
 
+def check_targets(rows, ws_rows, cost_rows, gate, floor):
+    """The figures issue 5 sets targets for, each with met/missed."""
+    out = []
+    by = {(r["setup"], r["addrs"], r["mode"]): r for r in rows}
+    for (setup, addrs, mode), r in sorted(by.items(), key=lambda kv: (kv[0][2], -kv[0][1])):
+        if setup != "steer-sid":
+            continue
+        for other, name in (("nginx", "nginx ip_hash"), ("sticky", "@socket.io/sticky")):
+            o = by.get((other, addrs, mode))
+            if not o or not o["sessions_per_s"]:
+                continue
+            ratio = r["sessions_per_s"] / o["sessions_per_s"]
+            p99_ok = r["ack_p99_us"] <= o["ack_p99_us"]
+            full = r["ok"] == r["sessions"]
+            out.append({
+                "target": f"--key sid >= 1.5x {name}, p99 no worse, 100% ok ({addrs} addr, {mode})",
+                "met": ratio >= 1.5 and p99_ok and full,
+                "measured": f"{ratio:.2f}x sessions/s ({r['sessions_per_s']:.0f} vs {o['sessions_per_s']:.0f}), "
+                            f"p99 {us(r['ack_p99_us'])} vs {us(o['ack_p99_us'])}, {r['ok_pct']:.1f}% ok "
+                            f"(theirs {o['ok_pct']:.1f}%)"})
+        if addrs == 1:
+            dev = r["balance_dev_pts"]
+            ng = by.get(("nginx", 1, mode))
+            out.append({
+                "target": f"one address: --key sid balances 4 workers within ±5% ({mode})",
+                "met": dev is not None and dev <= 5 and r["workers_used"] == 4,
+                "measured": f"shares {'/'.join(f'{v:.1f}' for v in r['shares_pct'])} % (±{dev:.1f} points)"
+                            + (f"; ip_hash: {'/'.join(f'{v:.0f}' for v in ng['shares_pct'])} %" if ng else "")})
+    for x in ws_rows:
+        if x["setup"] == "steer-sid" and x.get("paired_ratio_median") is not None:
+            pr = x["paired_ratio_median"]
+            out.append({"target": "WebSocket only: --key sid within 3% of plain SO_REUSEPORT",
+                        "met": pr >= 0.97,
+                        "measured": f"{pr:.3f}x run by run (median; runs {min(x['paired_ratios']):.2f}"
+                                    f"-{max(x['paired_ratios']):.2f}x)"})
+    sel = [c["cost"]["programs"]["select"]["ns_per_run"] for c in cost_rows
+           if c["setup"] == "steer-sid" and c["cost"]["programs"].get("select", {}).get("ns_per_run")]
+    if sel:
+        f = f" (stats floor {floor:.0f} ns)" if floor is not None else ""
+        out.append({"target": "sk_reuseport program <= 150 ns per run including the sid parse",
+                    "met": max(sel) <= 150,
+                    "measured": f"{min(sel):.0f}-{max(sel):.0f} ns per run with --key sid in live traffic{f}"})
+    if gate:
+        g = [r for r in gate["results"] if r["packet"] == "other-port" and r["hook"] == "xdp"]
+        if g:
+            out.append({"target": "XDP gate <= 50 ns per packet for traffic to other ports",
+                        "met": g[0]["ns_per_packet"] <= 50,
+                        "measured": f"{g[0]['ns_per_packet']} ns (BPF_PROG_TEST_RUN; empty program "
+                                    f"{gate.get('empty_xdp_ns', '?')} ns)"})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--progress")
@@ -322,10 +374,18 @@ def main():
             print(f"{pkt:<14} {x['ns_per_packet'] if x else '-':>7} {t['ns_per_packet'] if t else '-':>7}  "
                   f"{(x or t)['verdict']}{'' if all(v['expected'] for v in h.values()) else ' (UNEXPECTED)'}")
 
+    targets = check_targets(main_rows, ws_rows, cost_rows, gate, floor)
+    if targets:
+        print()
+        print("-- issue 5 targets (measured here; a benchmark, not a test)")
+        for t in targets:
+            print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['measured']}")
+
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"meta": meta, "rows": main_rows, "websocket": ws_rows, "runs": runs,
-                       "gate_bench": gate, "gate_bench_stats": gstats, "raw": raw}, f, indent=1)
+                       "gate_bench": gate, "gate_bench_stats": gstats, "targets": targets,
+                       "raw": raw}, f, indent=1)
         print(f"\n(JSON written to {a.json})")
     return 0
 
