@@ -91,7 +91,9 @@ int siosteer_gate_tc(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 
-	return gate(skb, data, data_end) == GATE_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+	/* UNSPEC, not OK: OK would end the tc chain, and the TIME_WAIT program (and anyone
+	 * else's filter) after the gate would never see the packet. */
+	return gate(skb, data, data_end) == GATE_DROP ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -13,8 +13,9 @@
 
 /* Not in vmlinux.h (they are macros in the uapi headers). */
 #ifndef TC_ACT_OK
-#define TC_ACT_OK   0
-#define TC_ACT_SHOT 2
+#define TC_ACT_UNSPEC (-1)
+#define TC_ACT_OK     0
+#define TC_ACT_SHOT   2
 #endif
 
 struct pkt_tcp {
