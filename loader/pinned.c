@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "pinned.h"
+#include "../userspace/log.h"
 
 const char *siosteer_pin_root(const char *explicit_root)
 {
@@ -61,6 +62,11 @@ int siosteer_pinned_open(const char *root, unsigned port, struct siosteer_pinned
 		*want[i].fd = fd;
 	}
 	return 0;
+}
+
+void siosteer_say_not_steered(const char *root, unsigned port, int err)
+{
+	log_error("port %u is not steered (no pins in %s/%u): %s", port, root, port, strerror(-err));
 }
 
 void siosteer_pinned_close(struct siosteer_pinned *p)

@@ -19,6 +19,8 @@ const char *siosteer_pin_root(const char *explicit_root);
 int siosteer_pin_path(char *buf, size_t len, const char *root, unsigned port, const char *obj);
 
 int siosteer_pinned_open(const char *root, unsigned port, struct siosteer_pinned *p);
+/* The one line every command prints when a port has no pins (err from the open). */
+void siosteer_say_not_steered(const char *root, unsigned port, int err);
 void siosteer_pinned_close(struct siosteer_pinned *p);
 
 int siosteer_pinned_meta(const struct siosteer_pinned *p, struct siosteer_meta *m);

@@ -435,8 +435,7 @@ int cmd_detach(int argc, char **argv)
 	root = siosteer_pin_root(c.steer.pin_root);
 	err = siosteer_pinned_open(root, c.steer.port, &p);
 	if (err) {
-		log_error("port %u is not steered (no pins in %s/%u): %s", c.steer.port, root,
-			  c.steer.port, strerror(-err));
+		siosteer_say_not_steered(root, c.steer.port, err);
 		return 1;
 	}
 	err = siosteer_pinned_meta(&p, &m);

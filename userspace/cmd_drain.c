@@ -79,8 +79,7 @@ static int local_control(const struct cli *c, const struct ctl_change *ch)
 		return 1;
 	r = siosteer_pinned_open(root, c->steer.port, &p);
 	if (r) {
-		log_error("port %u is not steered (no pins in %s/%u): %s", c->steer.port, root,
-			  c->steer.port, strerror(-r));
+		siosteer_say_not_steered(root, c->steer.port, r);
 		return 1;
 	}
 	r = siosteer_pinned_meta(&p, &m);

@@ -406,8 +406,7 @@ int cmd_status(int argc, char **argv)
 		if (c.json)
 			printf("]\n");
 		if (err) {
-			log_error("port %u is not steered (no pins in %s/%u): %s", c.steer.port, root,
-				  c.steer.port, strerror(-err));
+			siosteer_say_not_steered(root, c.steer.port, err);
 			return 1;
 		}
 		return 0;
