@@ -48,7 +48,8 @@
 
 #define XDP_DROP_ 1
 #define XDP_PASS_ 2
-#define TC_OK_	  0
+/* The tc gate passes with TC_ACT_UNSPEC (-1) so the next tc program (tw_reset) runs. */
+#define TC_PASS_  ((__u32)-1)
 #define TC_SHOT_  2
 
 struct pkt {
@@ -323,7 +324,7 @@ int main(int argc, char **argv)
 			}
 			dropped = xdp ? ret == XDP_DROP_ : ret == TC_SHOT_;
 			good = dropped == pkts[i].drop &&
-			       (dropped || ret == (xdp ? XDP_PASS_ : TC_OK_));
+			       (dropped || ret == (xdp ? XDP_PASS_ : TC_PASS_));
 			ok &= good;
 			if (sns >= 0)
 				snprintf(sbuf, sizeof(sbuf), json ? ",\"stats_ns\":%.1f" : "%.1f", sns);
