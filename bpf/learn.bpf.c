@@ -92,15 +92,19 @@ int siosteer_learn(struct __sk_buff *skb)
 			c->bad_sid++;
 		return TC_ACT_OK;
 	}
+	/* Only a connection that asked for a new session can name one (the selector records
+	 * no other): a reply on any other connection (an app route echoing '0{"sid":"…',
+	 * say) must not re-home a session. */
 	placed = bpf_map_lookup_elem(&conns, &conn);
 	if (!placed) {
-		c->no_conn++;
+		c->not_new_session++;
 		return TC_ACT_OK;
 	}
-	/* Only a connection that asked for a new session can name one: a reply on any other
-	 * connection (an app route echoing '0{"sid":"…', say) must not re-home a session. */
-	if (!placed->new_session) {
-		c->not_new_session++;
+	/* The open packet comes within the first bytes the worker sends (after a 101 answer
+	 * for WebSocket-only); a record whose first sequence number is far from this segment's
+	 * belongs to an earlier connection on the same 4-tuple. */
+	if (bpf_ntohl(p.th->seq) - placed->server_seq > SIOSTEER_OPEN_SEQ_SPAN) {
+		c->stale_conn++;
 		return TC_ACT_OK;
 	}
 	owner.slot = placed->slot;
@@ -109,6 +113,8 @@ int siosteer_learn(struct __sk_buff *skb)
 		c->already_known++;
 		return TC_ACT_OK;
 	}
+	/* One handshake teaches one sid; the record has done its job. */
+	bpf_map_delete_elem(&conns, &conn);
 	l = bpf_map_lookup_elem(&load, &owner.slot);
 	if (l)
 		__sync_fetch_and_add(&l->learned, 1);

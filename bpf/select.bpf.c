@@ -9,10 +9,13 @@
  * the tc learner. A request without sid (a new session) is placed by the --place policy;
  * an unknown or malformed sid, or a payload that is not HTTP, falls back to key 1.
  *
- * Every selection is recorded (connection -> slot) for the learner, and every run that
- * can select does select: letting the kernel hash would leave the learner with a stale
- * record (DESIGN.md, Lessons 2). A slot whose worker died makes the select fail with
- * -ENOENT; we then walk the table's live slots in an order derived from the address hash.
+ * A handshake (a request without sid) is recorded as connection -> slot, with the
+ * worker's first sequence number, for the learner; nothing else is (a map write per
+ * connection was 60% of this program's time), and the learner checks the sequence number,
+ * so a record of an earlier connection on the same 4-tuple cannot mislead it (DESIGN.md,
+ * Lessons 2). Every run that can select still selects. A slot whose worker died makes the
+ * select fail with -ENOENT; we then walk the table's live slots in an order derived from
+ * the address hash.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -247,10 +250,9 @@ int siosteer_select(struct sk_reuseport_md *md)
 	struct siosteer_conn conn = {};
 	struct siosteer_counters *c;
 	struct tcphdr th;
-	bool have_th = false;
 	struct siosteer_state *st;
 	struct siosteer_table *t;
-	__u32 zero = 0, hash, i, slot = SIOSTEER_NO_SLOT;
+	__u32 zero = 0, hash, i, slot = SIOSTEER_NO_SLOT, new_session = 0;
 
 	c = bpf_map_lookup_elem(&counters, &zero);
 	if (!c)
@@ -270,20 +272,19 @@ int siosteer_select(struct sk_reuseport_md *md)
 
 	/* sid mode reads the TCP header once: its ports key the record, its doff finds
 	 * the request. */
-	if (key_mode == SIOSTEER_KEY_SID && !bpf_skb_load_bytes(md, 0, &th, sizeof(th))) {
-		have_th = true;
-		slot = select_by_sid(md, t, &th, hash, c, &owner.new_session);
-	}
+	if (key_mode == SIOSTEER_KEY_SID && !bpf_skb_load_bytes(md, 0, &th, sizeof(th)))
+		slot = select_by_sid(md, t, &th, hash, c, &new_session);
 	if (slot == SIOSTEER_NO_SLOT)
 		slot = select_by_addr(md, t, hash, c);
 	if (slot == SIOSTEER_NO_SLOT) {
 		c->no_live_slot++;
 		return SK_PASS;
 	}
-	if (have_th) {
+	if (new_session) {
 		conn.client_port = th.source;
 		conn.server_port = th.dest;
 		owner.slot = slot;
+		owner.server_seq = bpf_ntohl(th.ack_seq);
 		if (bpf_map_update_elem(&conns, &conn, &owner, BPF_ANY))
 			c->conn_record_fail++;
 	}

@@ -55,7 +55,11 @@
 #ifndef SIOSTEER_SIDS_DEFAULT
 #define SIOSTEER_SIDS_DEFAULT (1u << 20)
 #endif
-/* Connections placed but not yet answered; only needed until the handshake reply. */
+/* The learner accepts an open packet up to this many bytes into what the worker sent on a
+ * recorded connection (a WebSocket-only session's comes after the 101 answer). */
+#define SIOSTEER_OPEN_SEQ_SPAN 65536
+
+/* Handshake connections placed but not yet answered; only needed until the reply. */
 #ifndef SIOSTEER_CONNS_MAX
 #define SIOSTEER_CONNS_MAX 131072
 #endif
@@ -102,7 +106,7 @@ struct siosteer_counters {
 	__u64 sid_bad;		/* sid= present but malformed or cut off: address key */
 	__u64 handshake;	/* request without sid: placed by the --place policy */
 	__u64 not_http;		/* payload is not an HTTP request line (e.g. TLS): address key */
-	__u64 conn_record_fail;	/* could not record the connection for the learner */
+	__u64 conn_record_fail;	/* could not record a handshake connection for the learner */
 };
 
 /* Who holds each slot; written by user space only, so `status` works without the agent. */
@@ -152,10 +156,17 @@ struct siosteer_conn {
 	__u32 pad;		/* keeps the hash key free of uninitialised bytes */
 };
 
-/* Value of the conns map. */
+/*
+ * Value of the conns map. Only connections whose first request asked for a new session
+ * (no sid) are recorded: they alone may teach a sid, and one map write per session instead
+ * of one per connection is most of the selector's cost saved. server_seq is the sequence
+ * number of the worker's first byte on this connection (the ACK number of the client's
+ * first request): the learner checks it, so a record left by an earlier connection on the
+ * same 4-tuple (its initial sequence number was another) never names this one's slot.
+ */
 struct siosteer_conn_owner {
 	__u32 slot;
-	__u32 new_session;	/* placed as a handshake (request without sid): may teach a sid */
+	__u32 server_seq;	/* host order */
 };
 
 /* Value of the sids map: who owns a learned session. */
@@ -175,9 +186,10 @@ struct siosteer_learn_counters {
 	__u64 packets;		/* segments from the steered port */
 	__u64 scanned;		/* ...with payload, scanned for an engine.io open packet */
 	__u64 learned;		/* sid -> slot entries written */
-	__u64 no_conn;		/* open packet on a connection the selector did not place */
-	__u64 not_new_session;	/* open packet on a connection whose request had a sid (or was
-				 * not HTTP): not learned, so a reply can't re-home a session */
+	__u64 stale_conn;	/* open packet on a 4-tuple recorded for an earlier connection */
+	__u64 not_new_session;	/* open packet on a connection whose request did not ask for a
+				 * new session (it had a sid, was not HTTP, or was placed at SYN
+				 * time): not learned, so a reply can't re-home a session */
 	__u64 already_known;	/* sid already learned: kept where it is (a fresh handshake
 				 * always has a fresh sid, so a repeat is an echo or forgery) */
 	__u64 bad_sid;		/* open packet with an unusable sid */

@@ -111,7 +111,7 @@ static void print_counters(const struct port_view *v, bool json)
 	};
 	const struct field learn[] = {
 		F(v->learn, packets), F(v->learn, scanned), F(v->learn, learned),
-		F(v->learn, no_conn), F(v->learn, not_new_session), F(v->learn, already_known),
+		F(v->learn, stale_conn), F(v->learn, not_new_session), F(v->learn, already_known),
 		F(v->learn, bad_sid), F(v->learn, not_tcp),
 	};
 
