@@ -55,9 +55,17 @@
 #ifndef SIOSTEER_SIDS_DEFAULT
 #define SIOSTEER_SIDS_DEFAULT (1u << 20)
 #endif
-/* The learner accepts an open packet up to this many bytes into what the worker sent on a
- * recorded connection (a WebSocket-only session's comes after the 101 answer). */
-#define SIOSTEER_OPEN_SEQ_SPAN 65536
+/*
+ * The learner accepts an open packet up to this many bytes into what the worker sent on a
+ * recorded connection: a polling answer's starts at byte 0, a WebSocket-only session's
+ * after the 101 answer (~130-300 bytes). Kept small because initial sequence numbers are
+ * not independent: a SYN cookie is a per-4-tuple constant plus the client's ISN, which
+ * grows by one every 64 ns, so the next connection on the same 4-tuple starts only
+ * elapsed/64ns bytes further on. 2048 tells connections more than ~130 us apart; one
+ * closer than that could at worst teach a sid no session has (a sid already known is
+ * never moved: BPF_NOEXIST).
+ */
+#define SIOSTEER_OPEN_SEQ_SPAN 2048
 
 /* Handshake connections placed but not yet answered; only needed until the reply. */
 #ifndef SIOSTEER_CONNS_MAX
