@@ -72,13 +72,8 @@ def get(src, sport, path):
     else:
         raise SystemExit(f"cannot reuse {src}:{sport}")
     c.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
-    data = b""
-    while True:
-        d = c.recv(65536)
-        if not d: break
-        data += d
-    c.close()
-    return data
+    with c, c.makefile("rb") as f:
+        return f.read()  # the worker closes after its answer
 fresh = []
 for k in range(5):
     src, sport = addrs[k % len(addrs)], 41000 + k
