@@ -13,7 +13,7 @@
  *    the result and struct are the same;
  *  - the result and sid equal those of ref_*() below: a plain restatement of the rules
  *    documented in sid_parse.h, written without the verifier-oriented tricks (masks,
- *    laundering, bitmaps), so the two can be compared.
+ *    laundering, class tables), so the two can be compared.
  * Any violation abort()s, and libFuzzer saves the input.
  *
  *   clang-14 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ibpf \
