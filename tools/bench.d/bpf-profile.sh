@@ -9,16 +9,19 @@
 # and which functions the time is spent in (the program itself, or what it called).
 #
 #   tools/bench.d/bpf-profile.sh [--key sid|addr] [--sessions N] [--mode polling|upgrade]
+#                                [--sessions-max N]   (sid mode: the sids map's capacity)
 # Needs root and perf. Leaves nothing behind (tests/lib/netns.sh cleans up).
 set -u
 cd "$(dirname "$(readlink -f "$0")")/../.." || exit 1
-KEY=sid N=4000 MODE=polling FREQ=4999
+KEY=sid N=4000 MODE=polling FREQ=4999 SMAX=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--key) KEY=${2:?}; shift ;;
 	--sessions) N=${2:?}; shift ;;
 	--mode) MODE=${2:?}; shift ;;
-	*) echo "usage: $0 [--key sid|addr] [--sessions N] [--mode polling|upgrade]" >&2; exit 2 ;;
+	--sessions-max) SMAX=${2:?}; shift ;;
+	*) echo "usage: $0 [--key sid|addr] [--sessions N] [--mode polling|upgrade] [--sessions-max N]" >&2
+	   exit 2 ;;
 	esac
 	shift
 done
@@ -28,7 +31,7 @@ SST_TAG=prof
 netns_setup 64 || exit 1
 mount_test_bpffs || exit 1
 args=(--key addr)
-[ "$KEY" = sid ] && args=(--key sid --place least-loaded --iface veth0)
+[ "$KEY" = sid ] && args=(--key sid --place least-loaded --iface veth0 ${SMAX:+--sessions-max "$SMAX"})
 start_bg steer ns_srv "$SIOSTEER" run --port 3000 --workers 4 "${args[@]}" -- \
 	"$SST_NODE" "$PWD/tools/echo-worker.js"
 for _ in $(seq 150); do [ "$(grep -c '^ready' "$SST_TMP/steer.log")" -ge 4 ] && break; sleep 0.1; done
