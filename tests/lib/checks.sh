@@ -5,9 +5,16 @@
 SIOSTEER=${SIOSTEER:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/${BUILD:-build}/siosteer}
 
 # fail WHY: print the tail of every log of this test, then `FAIL $NAME: WHY`; exit 1.
+# A test whose logs are mostly progress lines sets SST_FAIL_SKIP to a grep -E pattern of
+# lines to leave out (e.g. '^(session|tick|ready|stats) '), so the tail shows the errors.
 fail() {
 	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 20 "$f"; }; done >&2
+	for f in "$SST_TMP"/*.log; do
+		[[ -s $f ]] || continue
+		echo "--- $f"
+		if [[ -n ${SST_FAIL_SKIP:-} ]]; then grep -Ev "$SST_FAIL_SKIP" "$f"; else cat "$f"; fi |
+			tail -n 20 | cut -c1-300
+	done >&2
 	echo "FAIL $NAME: $*"
 	exit 1
 }

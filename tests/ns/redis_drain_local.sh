@@ -16,18 +16,9 @@ NAME=redis_drain_local
 SST_TAG="rd"
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 NODE_DIR=$SST_TESTS_DIR/node
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; grep -v '^session \|^tick \|^ready \|^stats ' "$f" | tail -n 12 | cut -c1-300; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
-jget() {
-	python3 -c 'import json,sys; a=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
-}
+SST_FAIL_SKIP='^(session|tick|ready|stats) '
 ms() { date +%s%3N; }
 
 ((EUID == 0)) || fail "needs root (network namespaces, BPF)"

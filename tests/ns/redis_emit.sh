@@ -18,15 +18,8 @@ NAME=redis_emit
 SST_TAG="re"
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 NODE_DIR=$SST_TESTS_DIR/node
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 15 "$f" | cut -c1-300; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 
 ((EUID == 0)) || fail "needs root (network namespaces)"
 [[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"

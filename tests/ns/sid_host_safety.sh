@@ -35,7 +35,6 @@ NAME=sid_host_safety
 SST_TAG=hss
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOSTEER=$(cd "$SST_TESTS_DIR/.." && pwd)/${BUILD:-build}/siosteer
 RAW=$SST_TESTS_DIR/ns/sid_raw_client.py
 WORKER=$SST_TESTS_DIR/workers/pid-http-worker.py
 PORT=3000
@@ -44,12 +43,6 @@ OTHER2=4001
 ERRS=()
 NOTES=()
 
-fail() {
-	local f
-	for f in "$SST_TMP"/*.log; do [[ -s $f ]] && { echo "--- $f"; tail -n 15 "$f"; }; done >&2
-	echo "FAIL $NAME: $*"
-	exit 1
-}
 # err MESSAGE: record a failed check and keep going; the end fails with all of them.
 err() { ERRS+=("$*"); echo "ERROR $*"; }
 ((EUID == 0)) || fail "needs root (network namespaces)"
