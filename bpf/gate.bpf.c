@@ -50,19 +50,7 @@ static __always_inline enum verdict gate(void *ctx, void *data, void *data_end)
 	if (!p.th->ack || p.th->syn || p.th->rst || p.th->fin || p.payload_len)
 		return GATE_PASS;
 	c->pure_acks++;
-	if (p.ipv6) {
-		__builtin_memcpy(t.ipv6.saddr, p.saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, p.daddr, 16);
-		t.ipv6.sport = p.th->source;
-		t.ipv6.dport = p.th->dest;
-		tlen = sizeof(t.ipv6);
-	} else {
-		t.ipv4.saddr = p.saddr[0];
-		t.ipv4.daddr = p.daddr[0];
-		t.ipv4.sport = p.th->source;
-		t.ipv4.dport = p.th->dest;
-		tlen = sizeof(t.ipv4);
-	}
+	tlen = pkt_sock_tuple(&p, &t);
 	sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (!sk) {
 		c->no_socket++;

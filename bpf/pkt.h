@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Packet parsing shared by the XDP gate and the tc learner: Ethernet, then IPv4 (any IHL)
+ * Packet parsing shared by the XDP gate, the tc learner and the TIME_WAIT program:
+ * Ethernet, then IPv4 (any IHL)
  * or IPv6 (TCP as the first next header; extension headers are not followed and the
  * packet is left alone), then TCP. Bounds are checked against data_end at every step.
  */
@@ -82,6 +83,26 @@ static __always_inline int pkt_parse_tcp(void *data, void *data_end, struct pkt_
 	p->payload_off = p->l4_off + doff;
 	p->payload_len = l3_len - doff;
 	return 0;
+}
+
+/*
+ * The socket-lookup tuple of a parsed packet, as bpf_skc_lookup_tcp wants it (t must be
+ * zeroed by the caller: it is also a map key). Returns its length for the lookup.
+ */
+static __always_inline __u32 pkt_sock_tuple(const struct pkt_tcp *p, struct bpf_sock_tuple *t)
+{
+	if (p->ipv6) {
+		__builtin_memcpy(t->ipv6.saddr, p->saddr, 16);
+		__builtin_memcpy(t->ipv6.daddr, p->daddr, 16);
+		t->ipv6.sport = p->th->source;
+		t->ipv6.dport = p->th->dest;
+		return sizeof(t->ipv6);
+	}
+	t->ipv4.saddr = p->saddr[0];
+	t->ipv4.daddr = p->daddr[0];
+	t->ipv4.sport = p->th->source;
+	t->ipv4.dport = p->th->dest;
+	return sizeof(t->ipv4);
 }
 
 #endif

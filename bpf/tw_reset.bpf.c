@@ -38,13 +38,9 @@
 #include <bpf/bpf_core_read.h>
 
 #include "tw_reset.h"
+#include "pkt.h"
 
 /* Macros in the uapi headers, absent from vmlinux.h. */
-#define ETH_P_IP_	  0x0800
-#define ETH_P_IPV6_	  0x86DD
-#define IPPROTO_TCP_	  6
-#define TC_ACT_OK_	  0
-#define TC_ACT_SHOT_	  2
 #define TCP_FLAG_RST_	  0x04
 #define TCP_CSUM_OFF	  16 /* offsetof(struct tcphdr, check) */
 #define TCP_WORDS_MAX	  15 /* doff is 4 bits: at most 60 bytes of header */
@@ -150,7 +146,7 @@ static __always_inline int reset_then_resend(struct __sk_buff *skb, struct siost
 	if (bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS))
 		goto drop;
 	c->syn_reinjected++;
-	return TC_ACT_SHOT_;
+	return TC_ACT_SHOT;
 
 restore_pass:
 	/* Nothing was sent yet: put the SYN back and let it go as if we were absent. */
@@ -158,13 +154,13 @@ restore_pass:
 		goto drop;
 pass:
 	c->errors++;
-	return TC_ACT_OK_;
+	return TC_ACT_OK;
 drop:
 	/* The RST went out (or the SYN is mangled): drop; the client retransmits the SYN
 	 * in ~1 s and, with the TIME_WAIT socket gone, gets a cookie then. */
 	c->errors++;
 	c->dropped++;
-	return TC_ACT_SHOT_;
+	return TC_ACT_SHOT;
 }
 
 SEC("tc")
@@ -174,69 +170,34 @@ int siosteer_tw_reset(struct __sk_buff *skb)
 	struct siosteer_tw_counters *c;
 	struct bpf_sock_tuple t = {};
 	struct tcp_timewait_sock *tw;
-	struct ethhdr *eth = data;
 	struct bpf_sock *sk;
-	struct tcphdr *th;
+	struct pkt_tcp p;
 	__u32 zero = 0, l4_off, tlen, words, isn, *last, rcv_nxt = 0;
 	int state, got;
 
 	c = bpf_map_lookup_elem(&tw_counters, &zero);
 	if (!c)
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	c->packets++;
 	if (skb->mark == SIOSTEER_TW_MARK) {
 		c->marked++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
-
-	/* Ethernet, then IPv4 (any IHL, first fragment) or IPv6 with TCP as next header. */
-	if ((void *)(eth + 1) > data_end)
+	if (pkt_parse_tcp(data, data_end, &p))
 		goto not_syn;
-	if (eth->h_proto == bpf_htons(ETH_P_IP_)) {
-		struct iphdr *ip = (void *)(eth + 1);
-
-		if ((void *)(ip + 1) > data_end || ip->protocol != IPPROTO_TCP_ ||
-		    (ip->frag_off & bpf_htons(0x1fff)) || ip->ihl < 5)
-			goto not_syn;
-		l4_off = sizeof(*eth) + ip->ihl * 4;
-		t.ipv4.saddr = ip->saddr;
-		t.ipv4.daddr = ip->daddr;
-		tlen = sizeof(t.ipv4);
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6_)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-		if ((void *)(ip6 + 1) > data_end || ip6->nexthdr != IPPROTO_TCP_)
-			goto not_syn;
-		l4_off = sizeof(*eth) + sizeof(*ip6);
-		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		tlen = sizeof(t.ipv6);
-	} else {
+	if (p.th->dest != bpf_htons(port) || !p.th->syn || p.th->ack || p.th->rst)
 		goto not_syn;
-	}
-	th = data + l4_off;
-	if ((void *)(th + 1) > data_end)
-		goto not_syn;
-	if (th->dest != bpf_htons(port) || !th->syn || th->ack || th->rst)
-		goto not_syn;
-	words = th->doff;
-	if (words < 5)
-		goto not_syn;
-	isn = th->seq;
+	l4_off = p.l4_off;
+	words = p.th->doff;	/* >= 5: pkt_parse_tcp checked it */
+	isn = p.th->seq;
 	c->syns_seen++;
-	if (tlen == sizeof(t.ipv4)) {
-		t.ipv4.sport = th->source;
-		t.ipv4.dport = th->dest;
-	} else {
-		t.ipv6.sport = th->source;
-		t.ipv6.dport = th->dest;
-	}
+	tlen = pkt_sock_tuple(&p, &t);
 
 	/* skc lookup: established/TIME_WAIT/request sockets first, then the listener. */
 	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (!sk) {
 		c->no_socket++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
 	state = sk->state;
 	if (state != BPF_TCP_TIME_WAIT) {
@@ -245,7 +206,7 @@ int siosteer_tw_reset(struct __sk_buff *skb)
 			c->listener++;
 		else
 			c->lookup_other_state++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
 	c->tw_collisions++;
 	/* Read before the release: the cast pointer lives only as long as the reference. */
@@ -254,20 +215,20 @@ int siosteer_tw_reset(struct __sk_buff *skb)
 	bpf_sk_release(sk);
 	if (!enabled) {
 		c->disabled++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
-	if (tlen == sizeof(t.ipv4) && skb->ingress_ifindex == LOOPBACK_IFINDEX_) {
+	if (!p.ipv6 && skb->ingress_ifindex == LOOPBACK_IFINDEX_) {
 		c->loopback4++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
 	if (got) {
 		c->errors++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
 	last = bpf_map_lookup_elem(&tw_resets, &t);
 	if (last && *last == isn) {
 		c->repeat_syn++;
-		return TC_ACT_OK_;
+		return TC_ACT_OK;
 	}
 	/* Best effort: without the entry a repeat is simply reset once more. */
 	bpf_map_update_elem(&tw_resets, &t, &isn, BPF_ANY);
@@ -275,7 +236,7 @@ int siosteer_tw_reset(struct __sk_buff *skb)
 
 not_syn:
 	c->not_syn++;
-	return TC_ACT_OK_;
+	return TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
