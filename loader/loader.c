@@ -249,6 +249,15 @@ int siosteer_detach_group(int sock_fd)
 	return 0;
 }
 
+/* CLOCK_REALTIME in ns: when a slot's owner took it (siosteer_owner.since_ns). */
+static __u64 realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
 static void read_comm(pid_t pid, char comm[16])
 {
 	char path[64];
@@ -267,7 +276,6 @@ static void read_comm(pid_t pid, char comm[16])
 int siosteer_slot_set(struct siosteer *s, __u32 slot, int sock_fd, pid_t pid)
 {
 	struct siosteer_owner ow = { 0 };
-	struct timespec ts;
 	__u64 fd = (__u64)sock_fd;
 
 	if (slot >= SIOSTEER_MAX_SLOTS)
@@ -276,8 +284,7 @@ int siosteer_slot_set(struct siosteer *s, __u32 slot, int sock_fd, pid_t pid)
 		return -errno;
 	siosteer_slot_cookie(s, slot, &ow.cookie);
 	ow.pid = pid;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ow.since_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	ow.since_ns = realtime_ns();
 	read_comm(pid, ow.comm);
 	return bpf_map_update_elem(s->owners_fd, &slot, &ow, BPF_ANY) ? -errno : 0;
 }
@@ -286,14 +293,12 @@ int siosteer_slot_owner(struct siosteer *s, __u32 slot, pid_t pid, bool restarte
 			const char *comm)
 {
 	struct siosteer_owner ow = { 0 };
-	struct timespec ts;
 
 	if (bpf_map_lookup_elem(s->owners_fd, &slot, &ow))
 		return -errno;
 	ow.pid = pid;
 	ow.restarts += restarted;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ow.since_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	ow.since_ns = realtime_ns();
 	if (comm)
 		snprintf(ow.comm, sizeof(ow.comm), "%s", comm);
 	else

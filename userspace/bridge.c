@@ -28,6 +28,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "bridge.h"
 #include "bridge_control.h"
 #include "log.h"
@@ -99,22 +100,6 @@ struct bridge {
 	char k_nodes[160], k_node[256], k_ctl[160], k_ack[160], k_ctlstate[160], k_sid[160];
 	char member[160];
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static __u64 now_unix_ms(void)
 {
@@ -196,7 +181,7 @@ static void drop_conns(struct bridge *b)
 /* A connection attempt failed or an open connection broke: one line per state change. */
 static void failed(struct bridge *b, const char *why)
 {
-	double now = mono();
+	double now = mono_s();
 
 	b->st.failures++;
 	snprintf(b->st.last_error, sizeof(b->st.last_error), "%s", why);
@@ -305,7 +290,7 @@ static void read_local(struct bridge *b)
 {
 	struct siosteer_counters cnt;
 	bool live[SIOSTEER_MAX_SLOTS];
-	double t = mono(), dt = b->prev_t ? t - b->prev_t : 0;
+	double t = mono_s(), dt = b->prev_t ? t - b->prev_t : 0;
 	__u64 cookie;
 	__u32 slot;
 
@@ -609,7 +594,7 @@ static void on_control(struct bridge *b, const char *text, size_t len)
 {
 	char id[80], from[80], what[64], *ack;
 	struct ctl_change c;
-	double t0 = mono();
+	double t0 = mono_s();
 	bool all = false;
 	json_t *a;
 	int r, gen = 0;
@@ -642,7 +627,7 @@ static void on_control(struct bridge *b, const char *text, size_t len)
 	else
 		json_object_set_new(a, "error", json_string(strerror(r < 0 ? -r : -gen)));
 	json_object_set_new(a, "all_slots_drained", json_boolean(all));
-	json_object_set_new(a, "ms", json_integer((json_int_t)((mono() - t0) * 1000)));
+	json_object_set_new(a, "ms", json_integer((json_int_t)((mono_s() - t0) * 1000)));
 	ack = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	if (ack && up(b)) {
@@ -748,7 +733,7 @@ static void try_connect(struct bridge *b)
 	b->st.last_error[0] = '\0';
 	if (again)
 		log_info("redis: connected to %s again after %.1f s; resyncing", b->where,
-			 mono() - b->down_since);
+			 mono_s() - b->down_since);
 	else
 		log_info("redis: connected to %s as node %s of cluster %s", b->where, b->node,
 			 b->cluster);
@@ -761,7 +746,7 @@ static void try_connect(struct bridge *b)
 
 static void tick(struct bridge *b)
 {
-	double t0 = mono();
+	double t0 = mono_s();
 	__u64 published0 = b->st.published;
 	bool resync;
 
@@ -783,7 +768,7 @@ static void tick(struct bridge *b)
 		b->st.resyncs++;
 		log_info("redis: resynced membership and %llu session%s in %.2f s",
 			 (unsigned long long)(b->st.published - published0),
-			 b->st.published - published0 == 1 ? "" : "s", mono() - t0);
+			 b->st.published - published0 == 1 ? "" : "s", mono_s() - t0);
 	} else if (!up(b)) {
 		b->resync = false; /* whatever was written is lost with the connection */
 	}
@@ -803,26 +788,26 @@ static void withdraw(struct bridge *b)
 static void *bridge_main(void *arg)
 {
 	struct bridge *b = arg;
-	double next_tick = mono();
+	double next_tick = mono_s();
 
 	while (!atomic_load(&b->stop)) {
 		struct pollfd pfd[2] = { { .fd = b->wake_fd, .events = POLLIN },
 					 { .fd = -1, .events = POLLIN } };
-		double now = mono(), until;
+		double now = mono_s(), until;
 		int timeout_ms;
 
 		if (!up(b) && now >= b->next_try) {
 			try_connect(b);
 			if (up(b))
-				next_tick = mono(); /* publish at once: membership, resync */
+				next_tick = mono_s(); /* publish at once: membership, resync */
 		}
-		if (mono() >= next_tick) {
+		if (mono_s() >= next_tick) {
 			tick(b);
 			next_tick += BRIDGE_HEARTBEAT_S;
-			if (next_tick < mono())
-				next_tick = mono() + BRIDGE_HEARTBEAT_S;
+			if (next_tick < mono_s())
+				next_tick = mono_s() + BRIDGE_HEARTBEAT_S;
 		}
-		now = mono();
+		now = mono_s();
 		until = next_tick;
 		if (!up(b) && b->next_try < until)
 			until = b->next_try;

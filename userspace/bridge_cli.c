@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "bridge.h"
 #include "bridge_cli.h"
 #include "log.h"
@@ -23,22 +24,6 @@ struct conn {
 	char where[300];
 	redisContext *c;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int open_conn(const struct cli *c, struct conn *k)
 {
@@ -112,7 +97,7 @@ static int members(struct conn *k, const char *cluster, char ***names, json_t **
 
 	bridge_key(key, sizeof(key), cluster, "nodes", NULL);
 	r = cmd(k, REDIS_REPLY_ARRAY, "ZRANGEBYSCORE", "ZRANGEBYSCORE %s %.0f +inf", key,
-		now_ms() - BRIDGE_NODE_TTL_MS);
+		(clock_s(CLOCK_REALTIME) * 1000.0) - BRIDGE_NODE_TTL_MS);
 	if (!r)
 		return -1;
 	n = r->type == REDIS_REPLY_ARRAY ? (int)r->elements : 0;
@@ -140,7 +125,7 @@ static int members(struct conn *k, const char *cluster, char ***names, json_t **
 			(*recs)[i] = json_loadb(r->str, r->len, 0, &je);
 		freeReplyObject(r);
 		/* A record is only as live as its own heartbeat time says. */
-		if ((*recs)[i] && now_ms() - (double)jint((*recs)[i], "time") > BRIDGE_NODE_TTL_MS) {
+		if ((*recs)[i] && (clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint((*recs)[i], "time") > BRIDGE_NODE_TTL_MS) {
 			json_decref((*recs)[i]);
 			(*recs)[i] = NULL;
 		}
@@ -206,7 +191,7 @@ int cluster_status(const struct cli *c)
 	}
 	for (i = 0; i < n; i++) {
 		json_t *r = recs[i], *sl;
-		double age = r ? (now_ms() - (double)jint(r, "time")) / 1000 : 0;
+		double age = r ? ((clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint(r, "time")) / 1000 : 0;
 		size_t j;
 
 		if (!r)
@@ -291,7 +276,7 @@ static void check_owner(struct conn *k, const char *cluster, json_t *e, bool *no
 		return;
 	}
 	freeReplyObject(r);
-	if (now_ms() - (double)jint(rec, "time") > BRIDGE_NODE_TTL_MS) {
+	if ((clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint(rec, "time") > BRIDGE_NODE_TTL_MS) {
 		json_decref(rec); /* no heartbeat for longer than a record lives */
 		return;
 	}
@@ -342,7 +327,7 @@ static int one_sid(const struct cli *c, struct conn *k)
 		return 1;
 	}
 	check_owner(k, c->cluster, e, &node_alive, &worker_alive, &now_pid);
-	age = (now_ms() - (double)jint(e, "learned")) / 1000;
+	age = ((clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint(e, "learned")) / 1000;
 	if (c->json) {
 		json_object_set_new(e, "sid", json_string(c->sid));
 		json_object_set_new(e, "found", json_true());
@@ -465,7 +450,7 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 	bridge_key(key, sizeof(key), c->cluster, "ctl-state", NULL);
 	bridge_key(chan, sizeof(chan), c->cluster, "ctl", NULL);
 	bridge_key(ack, sizeof(ack), c->cluster, "ctl-ack", NULL);
-	snprintf(id, sizeof(id), "%08x%08x", (unsigned)getpid(), (unsigned)(now_ms() * 1000));
+	snprintf(id, sizeof(id), "%08x%08x", (unsigned)getpid(), (unsigned)((clock_s(CLOCK_REALTIME) * 1000.0) * 1000));
 	m = json_object();
 	json_object_set_new(m, "id", json_string(id));
 	json_object_set_new(m, "op", json_string(ctl_op_name(ch->op)));
@@ -513,10 +498,10 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 		       receivers == 1 ? "" : "s", expected);
 	}
 
-	deadline = mono() + (c->wait > 0 ? c->wait : 2.0);
-	while (acked + failed < expected && mono() < deadline) {
+	deadline = mono_s() + (c->wait > 0 ? c->wait : 2.0);
+	while (acked + failed < expected && mono_s() < deadline) {
 		struct pollfd p = { .fd = s.c->fd, .events = POLLIN };
-		int t = (int)((deadline - mono()) * 1000) + 1;
+		int t = (int)((deadline - mono_s()) * 1000) + 1;
 
 		if (poll(&p, 1, t) <= 0)
 			continue;

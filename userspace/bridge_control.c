@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bridge_control.h"
 #include "log.h"
 #include "../loader/pinned.h"
@@ -196,18 +197,10 @@ static int expected(const struct siosteer_pinned *p, int ctl_fd, __u32 *w, bool 
 	return 0;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *all_drained)
 {
 	__u32 want[SIOSTEER_MAX_SLOTS], have[SIOSTEER_MAX_SLOTS], gen = 0;
-	double deadline = mono() + timeout_s;
+	double deadline = mono_s() + timeout_s;
 	struct siosteer_pinned p;
 	int fd, err;
 
@@ -229,7 +222,7 @@ int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *al
 			err = (int)gen;
 			break;
 		}
-		if (mono() >= deadline) {
+		if (mono_s() >= deadline) {
 			err = -ETIMEDOUT;
 			break;
 		}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/signalfd.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "bridge.h"
 #include "bridge_control.h"
@@ -284,14 +285,6 @@ static void detach_group(unsigned port)
 	}
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int watch(struct agent *a, struct siosteer_pinned *view)
 {
 	sigset_t set;
@@ -305,12 +298,12 @@ static int watch(struct agent *a, struct siosteer_pinned *view)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return -errno;
-	double next_scan = now_s() + a->c.interval;
+	double next_scan = mono_s() + a->c.interval;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 		struct signalfd_siginfo si;
-		double t = now_s();
+		double t = mono_s();
 		int timeout_ms = t < next_scan ? (int)((next_scan - t) * 1000) + 1 : 0;
 
 		/* Drain and weight changes are looked at more often than the socket scan. */
@@ -322,9 +315,9 @@ static int watch(struct agent *a, struct siosteer_pinned *view)
 			close(sfd);
 			return 0;
 		}
-		if (now_s() >= next_scan) {
+		if (mono_s() >= next_scan) {
 			scan(a, view, false);
-			next_scan = now_s() + a->c.interval;
+			next_scan = mono_s() + a->c.interval;
 		} else {
 			__u32 moved;
 			int before = a->ctl.gen, gen = ctl_applier_sync(&a->ctl, a->s, false, &moved);

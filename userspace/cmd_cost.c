@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "caps.h"
 #include "log.h"
@@ -67,14 +68,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static double mono_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int prog_read(struct prog_sample *p, __u64 *cnt, __u64 *ns)
 {
 	struct bpf_prog_info info;
@@ -103,7 +96,7 @@ static const char *type_str(__u32 type)
 static void wait_window(double until)
 {
 	while (!stop_requested) {
-		double left = until - mono_seconds();
+		double left = until - mono_s();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -229,14 +222,14 @@ int cmd_cost(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (prog_read(&progs[i], &progs[i].cnt0, &progs[i].ns0))
 			progs[i].cnt0 = progs[i].ns0 = 0;
-	t0 = mono_seconds();
+	t0 = mono_s();
 	wait_window(t0 + seconds);
 	for (i = 0; i < n; i++)
 		if (prog_read(&progs[i], &progs[i].cnt1, &progs[i].ns1)) {
 			progs[i].cnt1 = progs[i].cnt0;
 			progs[i].ns1 = progs[i].ns0;
 		}
-	t1 = mono_seconds();
+	t1 = mono_s();
 	close(stats_fd); /* statistics off again (unless someone else holds them on) */
 	elapsed = t1 - t0;
 

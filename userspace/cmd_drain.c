@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "bridge_cli.h"
 #include "bridge_control.h"
@@ -56,14 +57,6 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
-
-static __u64 realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 static int local_control(const struct cli *c, const struct ctl_change *ch)
 {
@@ -141,7 +134,7 @@ int cmd_drain(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	ch.op = (enum ctl_op)ctl_op_parse(argv[0]);
 	ch.slot = c.slot;
-	ch.ts_ns = realtime_ns();
+	ch.ts_ns = clock_ns(CLOCK_REALTIME);
 	ch.source = c.cluster_set ? SIOSTEER_CTL_CLUSTER : SIOSTEER_CTL_LOCAL;
 	if (ch.op == CTL_WEIGHT) {
 		char *end;

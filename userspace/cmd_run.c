@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "bridge.h"
 #include "bridge_control.h"
@@ -76,7 +77,7 @@ static void start(struct siosteer *s, struct worker *w, char **cmd, unsigned por
 
 	if (pid < 0) {
 		log_error("slot %d: fork: %s", w->slot, strerror(-pid));
-		w->restart_at = now_mono() + 1;
+		w->restart_at = mono_s() + 1;
 		return;
 	}
 	if (restarted) {
@@ -128,7 +129,7 @@ static int supervise(struct siosteer *s, struct worker *w, int n, char **cmd, un
 	for (;;) {
 		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
 		struct signalfd_siginfo si;
-		double next = -1, t = now_mono();
+		double next = -1, t = mono_s();
 		int i, timeout_ms;
 
 		for (i = 0; i < n; i++) {

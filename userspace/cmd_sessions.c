@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "bridge_cli.h"
 #include "caps.h"
@@ -41,14 +42,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static double boot_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int cmd_sessions(int argc, char **argv)
 {
 	__u64 per_slot[SIOSTEER_MAX_SLOTS] = { 0 }, total = 0;
@@ -59,7 +52,7 @@ int cmd_sessions(int argc, char **argv)
 	struct cli c;
 	const char *root;
 	void *prev = NULL;
-	double now = boot_seconds();
+	double now = clock_s(CLOCK_BOOTTIME);
 	int err, fd, printed = 0, slot, first = 1;
 	char path[512];
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "bridge_cli.h"
 #include "caps.h"
@@ -216,10 +217,7 @@ static const char *bridge_state(const struct port_view *v)
 
 static double ago_s(__u64 ns)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ns ? (ts.tv_sec * 1e9 + ts.tv_nsec - (double)ns) / 1e9 : 0;
+	return ns ? ((double)clock_ns(CLOCK_REALTIME) - (double)ns) / 1e9 : 0;
 }
 
 static __u32 slot_weight(const struct port_view *v, int slot)

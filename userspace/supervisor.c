@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "supervisor.h"
 #include "log.h"
 
@@ -17,14 +18,6 @@
 #define HEALTHY_RUN_S 10.0
 #define BACKOFF_MIN_S 0.1
 #define BACKOFF_MAX_S 10.0
-
-double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void child_exec(struct worker *w, char *const *cmd, unsigned port)
 {
@@ -65,13 +58,13 @@ pid_t worker_spawn(struct worker *w, char *const *cmd, unsigned port)
 	if (pid == 0)
 		child_exec(w, cmd, port);
 	w->pid = pid;
-	w->started = now_mono();
+	w->started = mono_s();
 	return pid;
 }
 
 void worker_exited(struct worker *w, int status)
 {
-	double ran = now_mono() - w->started;
+	double ran = mono_s() - w->started;
 	char how[64];
 
 	if (WIFSIGNALED(status))
@@ -81,19 +74,19 @@ void worker_exited(struct worker *w, int status)
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 	if (ran >= HEALTHY_RUN_S || w->backoff == 0) {
 		w->backoff = ran >= HEALTHY_RUN_S ? 0 : BACKOFF_MIN_S;
-		w->restart_at = now_mono();
+		w->restart_at = mono_s();
 	} else {
-		w->restart_at = now_mono() + w->backoff;
+		w->restart_at = mono_s() + w->backoff;
 		w->backoff = w->backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : w->backoff * 2;
 	}
 	log_info("slot %d: worker pid %d %s after %.1fs; restarting %s", w->slot, w->pid, how,
-		 ran, w->restart_at <= now_mono() ? "now" : "after back-off");
+		 ran, w->restart_at <= mono_s() ? "now" : "after back-off");
 	w->pid = 0;
 }
 
 void workers_stop(struct worker *w, int n, int timeout)
 {
-	double deadline = now_mono() + timeout;
+	double deadline = mono_s() + timeout;
 	int i, alive;
 
 	for (i = 0; i < n; i++)
@@ -113,7 +106,7 @@ void workers_stop(struct worker *w, int n, int timeout)
 		}
 		if (alive)
 			usleep(20000);
-	} while (alive && now_mono() < deadline);
+	} while (alive && mono_s() < deadline);
 	for (i = 0; i < n; i++) {
 		if (w[i].pid <= 0)
 			continue;

@@ -20,7 +20,6 @@ struct worker {
 	unsigned restarts;
 };
 
-double now_mono(void);
 /* Start w's command. Returns the pid or -errno. */
 pid_t worker_spawn(struct worker *w, char *const *cmd, unsigned port);
 /* Note that w exited with wait status `status`; schedules its restart. */
