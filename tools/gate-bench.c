@@ -32,6 +32,7 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <netinet/in.h>
@@ -46,11 +47,9 @@
 
 #include "gate.skel.h"
 
-#define XDP_DROP_ 1
-#define XDP_PASS_ 2
-/* The tc gate passes with TC_ACT_UNSPEC (-1) so the next tc program (tw_reset) runs. */
-#define TC_PASS_  ((__u32)-1)
-#define TC_SHOT_  2
+/* Verdicts as BPF_PROG_TEST_RUN returns them (uapi enum xdp_action and TC_ACT_*). The tc
+ * gate passes with TC_ACT_UNSPEC (-1) so the next tc program (tw_reset) runs. */
+#define TC_PASS ((__u32)TC_ACT_UNSPEC)
 
 struct pkt {
 	const char *name;
@@ -197,7 +196,7 @@ static int run(int prog_fd, const struct pkt *p, __u32 repeat, __u32 *retval, __
 static int empty_xdp(void)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS_ },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
@@ -322,9 +321,9 @@ int main(int argc, char **argv)
 				ok = false;
 				continue;
 			}
-			dropped = xdp ? ret == XDP_DROP_ : ret == TC_SHOT_;
+			dropped = xdp ? ret == XDP_DROP : ret == TC_ACT_SHOT;
 			good = dropped == pkts[i].drop &&
-			       (dropped || ret == (xdp ? XDP_PASS_ : TC_PASS_));
+			       (dropped || ret == (xdp ? (__u32)XDP_PASS : TC_PASS));
 			ok &= good;
 			if (sns >= 0)
 				snprintf(sbuf, sizeof(sbuf), json ? ",\"stats_ns\":%.1f" : "%.1f", sns);
