@@ -196,50 +196,58 @@ int siosteer_pinned_table_sync(const struct siosteer_pinned *p, const __u32 *wei
 	return siosteer_table_sync(&s, weights, moved);
 }
 
-int siosteer_pinned_table_weights(const struct siosteer_pinned *p, __u32 *weights,
-				  __u32 *generation)
+/* A copy of the table the selector uses now (malloc'd: ~256 KiB), or NULL with *err set. */
+static struct siosteer_table *active_table(const struct siosteer_pinned *p, int *err)
 {
 	struct siosteer_state st;
 	struct siosteer_table *t;
 	__u32 zero = 0, idx;
-	int err = 0;
 
-	if (bpf_map_lookup_elem(p->state_fd, &zero, &st))
-		return -errno;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	idx = st.active & 1;
-	if (bpf_map_lookup_elem(p->tables_fd, &idx, t))
-		err = -errno;
-	else {
-		memcpy(weights, t->weight, sizeof(t->weight));
-		*generation = t->generation;
+	if (bpf_map_lookup_elem(p->state_fd, &zero, &st)) {
+		*err = -errno;
+		return NULL;
 	}
+	t = malloc(sizeof(*t));
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	idx = st.active & 1;
+	if (bpf_map_lookup_elem(p->tables_fd, &idx, t)) {
+		*err = -errno;
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int siosteer_pinned_table_weights(const struct siosteer_pinned *p, __u32 *weights,
+				  __u32 *generation)
+{
+	int err = 0;
+	struct siosteer_table *t = active_table(p, &err);
+
+	if (!t)
+		return err;
+	memcpy(weights, t->weight, sizeof(t->weight));
+	*generation = t->generation;
 	free(t);
-	return err;
+	return 0;
 }
 
 int siosteer_pinned_table_shares(const struct siosteer_pinned *p, __u32 *buckets)
 {
-	struct siosteer_state st;
-	struct siosteer_table *t;
-	__u32 zero = 0, idx, i;
 	int err = 0;
+	struct siosteer_table *t;
+	__u32 i;
 
-	if (bpf_map_lookup_elem(p->state_fd, &zero, &st))
-		return -errno;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	idx = st.active & 1;
 	memset(buckets, 0, SIOSTEER_MAX_SLOTS * sizeof(*buckets));
-	if (bpf_map_lookup_elem(p->tables_fd, &idx, t))
-		err = -errno;
-	else
-		for (i = 0; i < SIOSTEER_MAGLEV_SIZE; i++)
-			if (t->entry[i] < SIOSTEER_MAX_SLOTS)
-				buckets[t->entry[i]]++;
+	t = active_table(p, &err);
+	if (!t)
+		return err;
+	for (i = 0; i < SIOSTEER_MAGLEV_SIZE; i++)
+		if (t->entry[i] < SIOSTEER_MAX_SLOTS)
+			buckets[t->entry[i]]++;
 	free(t);
-	return err;
+	return 0;
 }
