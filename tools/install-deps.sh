@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 pkgs=(clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libcap-dev libelf-dev zlib1g-dev
       pkg-config iproute2 make gcc python3 curl redis-server nginx
-      libhiredis-dev libmsgpack-dev libjansson-dev libclang-rt-14-dev procps)
+      libhiredis-dev libmsgpack-dev libjansson-dev libclang-rt-14-dev procps
+      chromium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
