@@ -50,7 +50,8 @@ const out = {
   scenario: o.scenario, sessions: 0, ok: 0, failed: 0, reasons: {}, acks: 0, workers: [], max_pids_per_session: 0,
   reconnects: 0, connect_errors: 0, disconnects: 0, upgrade_errors: 0, transports: {},
   status: {}, status400: 0, requests_failed: {}, ws_handshakes: {},
-  conns: { requests: 0, distinct: 0, on_reused: 0, multi_sid: 0 }, sids: [], deadline: false, error: null, elapsed_s: 0,
+  conns: { requests: 0, distinct: 0, on_reused: 0, multi_sid: 0 }, sids: [], loads: 0, gave_up: false,
+  deadline: false, error: null, elapsed_s: 0,
 };
 const connSids = new Map(); // connectionId -> Set of sids its requests carried
 let browser = null;
@@ -134,10 +135,16 @@ async function onePage(sessions, transports) {
 async function reloads(transports) {
   const page = await newPage();
   await page.goto(pageUrl, { waitUntil: 'load' });
+  let failedLoads = 0;
   for (let k = 0; k < o.reloads; k++) {
     if (k > 0) await page.reload({ waitUntil: 'load' }); // the session of the last load is still open
+    out.loads++;
     // keep: the session stays open until the next reload tears the page down.
-    addSessions(await page.evaluate((ro) => window.sstRun(ro), runOpts(1, transports, true)));
+    const recs = await page.evaluate((ro) => window.sstRun(ro), runOpts(1, transports, true));
+    addSessions(recs);
+    // A failing load costs up to connect + ack timeout: after 3 of them the
+    // verdict is clear, so stop rather than spend the test's time budget.
+    if (!recs.every((r) => r.ok) && ++failedLoads >= 3) { out.gave_up = true; break; }
   }
 }
 
@@ -159,5 +166,5 @@ async function reloads(transports) {
     case 'd': await Promise.all([onePage(2, POLL), onePage(2, POLL)]); break;
   }
   await browser.close().catch(() => {});
-  finish(out.failed === 0 && out.sessions > 0 ? 0 : 1);
+  finish(out.failed === 0 && out.sessions > 0 && !out.gave_up ? 0 : 1);
 })().catch((e) => { out.error = String(e && e.message || e).slice(0, 300); finish(1); });

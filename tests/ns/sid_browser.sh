@@ -153,10 +153,13 @@ print(f"RESULT {label}: sessions ok {r['ok']}/{n}, acks {r['acks']}, workers use
       f"sids learned {len(sids) - len(missing)}/{len(sids)}, transports {r['transports']}, "
       f"ws handshakes {r['ws_handshakes']}, failed requests {r['requests_failed']}, "
       f"browser: {r['conns']['on_reused']}/{r['conns']['requests']} responses on reused connections, "
-      f"{r['conns']['distinct']} connections, {r['conns']['multi_sid']} carried >1 sid; {r['elapsed_s']} s")
+      f"{r['conns']['distinct']} connections, {r['conns']['multi_sid']} carried >1 sid; "
+      + (f"loads {r['loads']}; " if r.get("loads") else "") + f"{r['elapsed_s']} s")
 e = []
 if r.get("error") or r.get("deadline"):
     e.append(f"driver: error {r.get('error')}, deadline hit {r.get('deadline')}")
+if r.get("gave_up"):
+    e.append(f"reloads stopped after {r['loads']} loads, 3 of them failed")
 if n == 0 or r["ok"] != n:
     e.append(f"{n - r['ok']}/{n} sessions did not complete all acks on one pid: {r['reasons']}")
 if r["max_pids_per_session"] > 1:
@@ -197,16 +200,19 @@ print(" ".join(found) if found else "n/a")' "$1" 2>/dev/null || echo "n/a"
 
 # run_phase LABEL PORT WORKERS
 run_phase() {
-	local label=$1 port=$2 n=$3 sc out rc warm t0 t1 sess status why minw learned
+	local label=$1 port=$2 n=$3 sc out rc warm t0 t1 sess status why minw learned dl
 	start_phase "$label" "$port" "$n"
 	for sc in $SCENARIOS; do
 		warm=$(ns_cli timeout 60 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "http://$SST_SRV_ADDR:$port" \
 			--sessions 6 --concurrency 6 --acks 2 --transports polling --local-addrs "$WARM_ADDRS" \
 			--deadline 30 2>>"$SST_TMP/warmup.err")
 		echo "$label $sc warm-up: $(jget "$warm" '{k: a[k] for k in ("ok", "per_pid")}' 2>/dev/null || echo "$warm")"
+		dl=30
+		[[ $sc == c-* ]] && dl=45
 		t0=$(now_ms)
-		out=$(ns_cli timeout 100 "$SST_NODE" "$BROWSER_DIR/driver.js" --url "http://$SST_SRV_ADDR:$port" \
-			--scenario "$sc" --acks $ACKS --reloads $RELOADS --deadline 80 2>>"$SST_TMP/driver-$label-$sc.log")
+		# timeout(1) is the backstop only: the driver kills Chromium and prints at --deadline.
+		out=$(ns_cli timeout -k 5 $((dl + 20)) "$SST_NODE" "$BROWSER_DIR/driver.js" --url "http://$SST_SRV_ADDR:$port" \
+			--scenario "$sc" --acks $ACKS --reloads $RELOADS --deadline $dl 2>>"$SST_TMP/driver-$label-$sc.log")
 		rc=$?
 		t1=$(now_ms)
 		echo "$label $sc driver (rc $rc): $out"
