@@ -9,7 +9,9 @@
 # Polling, then upgrade (polling handshake + WebSocket). Every session must succeed with all
 # acks from one pid, and each worker must hold 25% +- 5% of the sessions. Without a repair
 # (reset a reused connection carrying another worker's sid, so the browser resends) the
-# sessions fail with session_id_unknown.
+# sessions fail with session_id_unknown. With it, a handshake that travels on a reused
+# connection creates its session on that connection's worker (no placement happens), so
+# the balance check shows whether least-loaded placement survives a browser's pool.
 # RESULT lines: ok, failures by reason, shares, pool figures (resends) and siosteer's repair
 # counters (`status --json` keys containing "repair"; n/a if there is none).
 set -u
@@ -72,8 +74,8 @@ shares = sorted(100.0 * v / tot for v in per.values())
 dev = max((abs(s - 25) for s in shares), default=100.0)
 fails = {k: v for k, v in r["fail"].items() if v}
 p = r.get("pool", {})
-ok = r["ok"] == n and r["failed"] == 0 and len(per) == 4 and dev <= 5.0
-print(("OK" if ok else "BAD") + f" {r['ok']}/{n} ok, failed {r['failed']} {fails or ''}, "
+why = [w for w, bad in (("failed", r["ok"] != n or r["failed"]), ("balance", len(per) != 4 or dev > 5.0)) if bad]
+print(("BAD:" + "+".join(why) if why else "OK") + f" {r['ok']}/{n} ok, failed {r['failed']} {fails or ''}, "
       f"{len(per)} pids, shares % {' '.join(f'{s:.1f}' for s in shares)} (max deviation "
       f"{dev:.1f} points), {r['sessions_per_s']} sessions/s; pool {p.get('size')}: "
       f"{p.get('connections')} connections, {p.get('reused_requests')} requests on reused ones, "
@@ -83,7 +85,7 @@ PY
 	echo "RESULT $label: ${summary#* } ($(((t1 - t0) / 1000000)) ms); repair: $(repair)"
 	if [ "${summary%% *}" != OK ]; then
 		grep -m3 'failed:' "$SST_TMP/sioload-$label.err" | cut -c1-300
-		bad="$bad $label"
+		bad="$bad $label(${summary%% *})"
 	fi
 }
 
@@ -99,5 +101,5 @@ c = {**s["counters"], **s.get("sid", {})}
 print(" ".join(f"{k}={c.get(k, 0)}" for k in ["sid_hit", "sid_unknown", "handshake"]))
 ' "$status")
 echo "RESULT counters: $counters; repair: $(repair)"
-[ -z "$bad" ] || fail "sessions failed or unbalanced in:$bad (a kept-alive connection carried another worker's session)"
+[ -z "$bad" ] || fail "BAD:failed = sessions failed, BAD:balance = a worker outside 25% +- 5%:$bad"
 echo "PASS $NAME"
