@@ -9,7 +9,11 @@
  * connection this program parses the sid and compares the sid's worker (the sids map)
  * with the connection's (its socket storage, inherited from the listener):
  *   - no sid: a new session (or a page, an asset) on this connection; its reply may teach
- *     the learner a sid (storage learn = WANT_OPEN);
+ *     the learner a sid (storage learn = WANT_OPEN). With --place least-loaded an engine.io
+ *     handshake (EIO= in its query) stays only if the connection's worker is within
+ *     SIOSTEER_PLACE_SLACK sessions of the least loaded one; else the connection is reset
+ *     as below and the resend is placed afresh (a client's pool reuses its most recently
+ *     used connection, which would otherwise give one worker every session);
  *   - the sid of this worker, or one nobody knows: passed (learn = NO);
  *   - the sid of another worker whose socket is live: the connection is reset both ways
  *     before the worker reads the request. An RST goes back out to the client (addresses,
@@ -39,8 +43,9 @@
 #define TCP_WORDS_MAX 15 /* doff is 4 bits: at most 60 bytes of header */
 #define TCPOPT_NOP_4  0x01010101u
 
-/* Steered port, host byte order; set by the loader. */
+/* Set by the loader: the steered port (host byte order) and the --place policy. */
 const volatile __u16 port;
+const volatile __u32 place = SIOSTEER_PLACE_LEAST;
 
 struct scratch {
 	struct sio_req_buf req;
@@ -69,6 +74,13 @@ __noinline int parse_request(struct scratch *s, __u32 n, struct siosteer_sid *si
 	return sio_parse_request(&s->req, n, sid);
 }
 
+__noinline int is_eio(struct scratch *s, __u32 n)
+{
+	if (!s)
+		return 0;
+	return sio_request_is_eio(&s->req, n);
+}
+
 /* "GET /" or "POST /" at the start of the payload: the only segments worth a lookup. */
 static __always_inline bool starts_request(struct __sk_buff *skb, __u32 off)
 {
@@ -81,18 +93,25 @@ static __always_inline bool starts_request(struct __sk_buff *skb, __u32 off)
 	       (w & 0xffffffffffffull) == 0x2f2054534f50ull /* "POST /" */;
 }
 
-/* Is slot one of the active table's live slots (its worker's socket is in the group)? */
-static __always_inline bool slot_live(__u32 slot)
+/* The active table: its live list is the set of slots whose workers take sessions. */
+static __always_inline struct siosteer_table *active_table(void)
 {
 	struct siosteer_state *st;
-	struct siosteer_table *t;
-	__u32 zero = 0, i, nlive;
+	__u32 zero = 0, i;
 
 	st = bpf_map_lookup_elem(&state, &zero);
 	if (!st)
-		return false;
+		return 0;
 	i = st->active & 1;
-	t = bpf_map_lookup_elem(&tables, &i);
+	return bpf_map_lookup_elem(&tables, &i);
+}
+
+/* Is slot one of the active table's live slots (its worker's socket is in the group)? */
+__noinline int slot_live(__u32 slot)
+{
+	struct siosteer_table *t = active_table();
+	__u32 i, nlive;
+
 	if (!t)
 		return false;
 	nlive = t->nlive;
@@ -103,6 +122,39 @@ static __always_inline bool slot_live(__u32 slot)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Global functions (here and below): each is verified once, on its own; inlined, their
+ * loops over the live slots multiplied with the caller's paths past the verifier's limit.
+ *
+ * --place least-loaded for a handshake on a kept-alive connection of `slot`: keep it there
+ * (and count it as placed, as the selector counts its own) unless the slot was given more
+ * than SIOSTEER_PLACE_SLACK sessions over the least loaded live slot, or is not live.
+ */
+__noinline int keep_handshake(__u32 slot)
+{
+	struct siosteer_table *t = active_table();
+	struct siosteer_slot_load *l, *own;
+	__u64 min = ~0ull;
+	__u32 i, s, nlive;
+
+	own = bpf_map_lookup_elem(&load, &slot);
+	if (!t || !own)
+		return true;
+	nlive = t->nlive;
+	for (i = 0; i < SIOSTEER_MAX_SLOTS; i++) {
+		if (i >= nlive)
+			break;
+		s = t->live[i];
+		l = bpf_map_lookup_elem(&load, &s);
+		if (l && l->placed < min)
+			min = l->placed;
+	}
+	if (min == ~0ull || own->placed > min + SIOSTEER_PLACE_SLACK)
+		return false;
+	__sync_fetch_and_add(&own->placed, 1);
+	return true;
 }
 
 /*
@@ -172,7 +224,7 @@ static __always_inline int swap_addrs(struct __sk_buff *skb, const struct pkt_tc
  * itself, as an RST with its own sequence number, into the stack.
  */
 static __always_inline int reset_both(struct __sk_buff *skb, const struct pkt_tcp *p,
-				      struct siosteer_repair_counters *c)
+				      struct siosteer_repair_counters *c, bool repair)
 {
 	__u32 hdr[TCP_WORDS_MAX] = {}, words = p->th->doff, hlen = (words & 0xf) * 4;
 	__u32 l4_off = p->l4_off, seq = p->th->seq, ack = p->th->ack_seq;
@@ -191,7 +243,8 @@ static __always_inline int reset_both(struct __sk_buff *skb, const struct pkt_tc
 		goto drop;
 	if (make_rst(skb, l4_off, hdr, words, seq, true))
 		goto drop;
-	c->repaired++;
+	if (repair)
+		c->repaired++;
 	return TC_ACT_OK;
 pass:
 	c->errors++;
@@ -258,6 +311,13 @@ int siosteer_repair(struct __sk_buff *skb)
 	n = load_request(skb, p.payload_off, s->req.b, p.payload_len);
 	r = parse_request(s, n, &sid);
 	if (r == SID_ABSENT) {
+		/* A handshake travels on whichever pooled connection the client picks, so
+		 * least-loaded placement is enforced here too: without it a browser's or a
+		 * pooled client's sessions pile up on one worker. */
+		if (place == SIOSTEER_PLACE_LEAST && is_eio(s, n) && !keep_handshake(slot)) {
+			c->rebalanced++;
+			return reset_both(skb, &p, c, false);
+		}
 		st->learn = SIOSTEER_LEARN_WANT_OPEN;
 		st->body_next = 0;
 		c->new_session++;
@@ -282,7 +342,7 @@ int siosteer_repair(struct __sk_buff *skb)
 		c->owner_gone++;
 		return TC_ACT_UNSPEC;
 	}
-	return reset_both(skb, &p, c);
+	return reset_both(skb, &p, c, true);
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -22,8 +22,8 @@
 
 /*
  * Per-CPU, summed by user space. Every `requests` is counted in exactly one of:
- * first_request, no_socket, no_storage, new_session, other_request, sid_unknown,
- * same_slot, owner_gone, repaired, errors.
+ * first_request, no_socket, no_storage, new_session, rebalanced, other_request,
+ * sid_unknown, same_slot, owner_gone, repaired, errors.
  */
 struct siosteer_repair_counters {
 	__u64 requests;		/* segments to the port that begin with "GET /" or "POST /" */
@@ -32,8 +32,11 @@ struct siosteer_repair_counters {
 	__u64 no_socket;	/* ...of no connection, or of one not fully open: passed */
 	__u64 no_storage;	/* ...on a connection accepted before siosteer took its
 				 * listener: passed */
-	__u64 new_session;	/* ...without sid (a handshake, the page, an asset): their
-				 * reply may teach a sid */
+	__u64 new_session;	/* ...without sid (a handshake, the page, an asset) left on
+				 * their connection: their reply may teach a sid */
+	__u64 rebalanced;	/* ...an engine.io handshake on a connection of a worker that
+				 * has more sessions than --place least-loaded allows
+				 * (SIOSTEER_PLACE_SLACK): reset, so the resend is placed */
 	__u64 other_request;	/* ...with a malformed or cut sid: passed */
 	__u64 sid_unknown;	/* ...whose sid is not learned: passed */
 	__u64 same_slot;	/* ...whose sid belongs to the connection's own worker */

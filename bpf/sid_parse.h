@@ -552,6 +552,34 @@ SIO_INLINE enum sio_parse_result sio_parse_request(const void *buf_, __u32 len,
 }
 
 /*
+ * Whether a request (what sio_parse_request accepts as HTTP) is an engine.io request: its
+ * query has an `EIO=` parameter (after '?' or '&') before the target ends, in the bytes we
+ * have. Tells a session's handshake from a page or an asset without sid. 1 or 0.
+ */
+SIO_INLINE int sio_request_is_eio(const void *buf_, __u32 len)
+{
+	const __u32 mask = SIOSTEER_REQ_WINDOW - 1;
+	const __u8 *buf = (const __u8 *)buf_;
+	__u64 k, w = 0, at, c;
+
+	len = sio_clamp(len, SIOSTEER_REQ_WINDOW);
+	/* From offset 5: past "GET /", or at the '/' of "POST /". */
+	for (k = 5; k < SIOSTEER_REQ_WINDOW; k++) {
+		at = k;
+		if (at >= len)
+			return 0;
+		sio_hide(at);
+		c = buf[at & mask];
+		w = ((w << 8) | c) & 0xffffffffffULL;
+		if (w == 0x3f45494f3dULL || w == 0x2645494f3dULL) /* "?EIO=", "&EIO=" */
+			return 1;
+		if (sio_target_cls[c] == SIO_TC_END)
+			return 0;
+	}
+	return 0;
+}
+
+/*
  * A WebSocket frame at f (< len; the caller has seen 0x81 there: FIN, text, no RSV
  * bits): an unmasked server frame with a 7-bit or 16-bit length whose payload starts
  * with `0{"sid":"`. EIO=3 and EIO=4 frames carry the packet without length prefix.

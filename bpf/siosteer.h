@@ -157,6 +157,16 @@ enum siosteer_place {
 	SIOSTEER_PLACE_RANDOM = 2,
 };
 
+/*
+ * --place least-loaded: a handshake that arrives on a kept-alive connection (a browser's
+ * pool) stays on that connection's worker if the worker was given at most this many
+ * sessions more than the least loaded one; otherwise the connection is reset and the
+ * client's resend is placed afresh. A little slack spares resets while loads are even.
+ */
+#ifndef SIOSTEER_PLACE_SLACK
+#define SIOSTEER_PLACE_SLACK 2
+#endif
+
 /* A connection the selector placed, as the server sees it (IPv4 in word 0). */
 struct siosteer_conn {
 	__u32 client[4];

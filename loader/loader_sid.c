@@ -83,6 +83,7 @@ static int repair_open(struct siosteer *s)
 		return -errno;
 	}
 	s->repair->rodata->port = s->o.port;
+	s->repair->rodata->place = s->o.place;
 	bpf_map__set_max_entries(s->repair->maps.sids, bpf_map__max_entries(s->skel->maps.sids));
 	err = loader_pin_maps(s, s->repair->obj, loader_shared_maps, loader_n_shared_maps);
 	if (!err)

@@ -120,7 +120,8 @@ static void print_counters(const struct port_view *v, bool json)
 	};
 	const struct field repair[] = {
 		F(v->repair, requests),	    F(v->repair, first_request), F(v->repair, no_socket),
-		F(v->repair, no_storage),   F(v->repair, new_session),	 F(v->repair, other_request),
+		F(v->repair, no_storage),   F(v->repair, new_session),	 F(v->repair, rebalanced),
+		F(v->repair, other_request),
 		F(v->repair, sid_unknown),  F(v->repair, same_slot),	 F(v->repair, owner_gone),
 		F(v->repair, repaired),	    F(v->repair, errors),
 	};

@@ -713,6 +713,45 @@ static int check_split(size_t i)
 			 split_cases[i].want);
 }
 
+/* sio_request_is_eio: engine.io requests against pages and assets. */
+static const struct {
+	const char *in;
+	int want;
+} eio_cases[] = {
+	{ "GET /socket.io/?EIO=4&transport=polling&t=abc HTTP/1.1\r\n", 1 },
+	{ "GET /socket.io/?transport=polling&EIO=4 HTTP/1.1\r\n", 1 },
+	{ "POST /socket.io/?EIO=3&transport=polling&sid=x HTTP/1.1\r\n", 1 },
+	{ "GET /chat/?EIO=4&transport=websocket HTTP/1.1\r\n", 1 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0 },
+	{ "GET /socket.io/socket.io.js HTTP/1.1\r\n", 0 },
+	{ "GET /app.js?v=EIO=4 HTTP/1.1\r\n", 0 },
+	{ "GET /page?xEIO=4 HTTP/1.1\r\n", 0 },
+	{ "GET /page HTTP/1.1\r\nReferer: /?EIO=4\r\n\r\n", 0 },
+	{ "GET /socket.io/?EI", 0 },
+};
+
+static void check_eio(void)
+{
+	size_t i, l, n;
+	int r;
+
+	for (i = 0; i < sizeof(eio_cases) / sizeof(eio_cases[0]); i++) {
+		n = strlen(eio_cases[i].in);
+		r = sio_request_is_eio(eio_cases[i].in, (__u32)n);
+		/* No prefix may say yes where the whole does not. */
+		for (l = 0; l < n && r == eio_cases[i].want; l++)
+			if (!eio_cases[i].want && sio_request_is_eio(eio_cases[i].in, (__u32)l))
+				r = 1;
+		if (r == eio_cases[i].want) {
+			passed++;
+		} else {
+			printf("FAIL sio_request_is_eio '%s': %d, want %d\n", eio_cases[i].in, r,
+			       eio_cases[i].want);
+			failed++;
+		}
+	}
+}
+
 int main(void)
 {
 	static char buf[16384];
@@ -740,6 +779,7 @@ int main(void)
 		else
 			failed++;
 	}
+	check_eio();
 	printf("sid_parse: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
