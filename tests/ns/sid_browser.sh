@@ -102,13 +102,14 @@ stop_phase() {
 	for p in "${PHASE_PIDS[@]}"; do stop_pid "$p" 8; done
 }
 
-# server_view REQ_DIR T0 T1: what the workers' request logs say about [T0, T1].
+# server_view LABEL REQ_DIR T0 T1: what the workers' request logs say about [T0, T1]: one
+# RESULT line, then a problem line if a request carried a sid its worker never owned.
 server_view() {
 	python3 - "$@" <<'PY'
 import glob, sys
-d, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-req = reused = unknown = hs_reused = hs = 0
-conns = {}
+label, d, t0, t1 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+req = reused = foreign = closed = hs_reused = hs = 0
+conns, hs_per = {}, {}
 for f in glob.glob(d + "/req-*.log"):
     for line in open(f):
         p = line.split()
@@ -117,17 +118,23 @@ for f in glob.glob(d + "/req-*.log"):
         req += 1
         n = int(p[3])
         reused += n > 0
-        unknown += p[7] == "unknown"
+        foreign += p[7] == "foreign"
+        closed += p[7] == "closed"
         if p[5] == "/socket.io/" and p[6] == "-" and p[4] == "GET":
             hs += 1
             hs_reused += n > 0
+            hs_per[p[1]] = hs_per.get(p[1], 0) + 1
         s = conns.setdefault((p[1], p[2]), set())
         if p[6] != "-":
             s.add(p[6])
 multi = sum(1 for s in conns.values() if len(s) > 1)
-print(f"server saw {req} requests on {len(conns)} connections, {reused} on reused connections, "
+print(f"RESULT {label} server: {req} requests on {len(conns)} connections, {reused} on reused connections, "
       f"{multi} connections carried >1 sid, {hs_reused}/{hs} handshakes on reused connections, "
-      f"{unknown} requests with a sid unknown to their worker")
+      f"handshakes per worker {'/'.join(str(v) for _, v in sorted(hs_per.items()))}, "
+      f"{foreign} requests reached a worker that never owned their sid, {closed} came after their session closed")
+if foreign:
+    print(f"{label}: {foreign} requests reached a worker that never owned their sid (server request log)")
+    sys.exit(1)
 PY
 }
 
@@ -222,8 +229,8 @@ run_phase() {
 		learned=0
 		((n > 1)) && learned=1 # one worker: learning is reported, not required
 		why=$(check_scenario "$label $sc" "$n" "$minw" "$learned" "$out" "$sess")
+		why+=$'\n'$(server_view "$label $sc" "$REQ_DIR" "$t0" "$t1")
 		echo "$why" | grep '^RESULT'
-		echo "RESULT $label $sc $(server_view "$REQ_DIR" "$t0" "$t1")"
 		while IFS= read -r line; do
 			[[ -n $line ]] && PROBLEMS+=("$line")
 		done < <(echo "$why" | grep -v '^RESULT')
