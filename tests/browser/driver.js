@@ -7,6 +7,7 @@
 //
 //   driver.js --url http://198.18.0.1:3000 --scenario a|b|c-polling|c-default|d
 //     [--acks 20] [--reloads 15] [--deadline 60] [--chromium /usr/bin/chromium]
+//     [--netlog FILE]   Chromium's own network log (chrome://net-export format)
 //
 // Scenarios (every session: forceNew, whoami acks one after another):
 //   a          one page, 4 concurrent sessions, transports ['polling']
@@ -30,7 +31,7 @@
 const path = require('path');
 const puppeteer = require(path.join(__dirname, '..', 'node_modules', 'puppeteer-core'));
 
-const o = { url: null, scenario: null, acks: 20, reloads: 15, deadline: 60, chromium: '/usr/bin/chromium' };
+const o = { url: null, scenario: null, acks: 20, reloads: 15, deadline: 60, chromium: '/usr/bin/chromium', netlog: null };
 {
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
@@ -151,13 +152,40 @@ async function reloads(transports) {
   }
 }
 
+// Chromium's net-log, in figures: TCP connects, requests sent on a pooled (kept-alive)
+// socket, request sends, transactions restarted after an error (Chromium resends a request
+// whose reused connection was reset before any response byte: how sid steering's repair
+// program gets a request to the right worker), and waits on the 6-per-host limit.
+function netlogSummary(file) {
+  const fs = require('fs');
+  try {
+    const text = fs.readFileSync(file, 'utf8').trimEnd();
+    let d;
+    try { d = JSON.parse(text); } catch (_) { d = JSON.parse(text.replace(/,$/, '') + ']}'); } // unfinished log
+    const name = {};
+    for (const [k, v] of Object.entries(d.constants.logEventTypes)) name[v] = k;
+    const n = { tcp_connects: 0, pooled_socket_reused: 0, sends: 0, restarts_after_error: 0, stalled_per_host_limit: 0 };
+    const key = { TCP_CONNECT: 'tcp_connects', SOCKET_POOL_REUSED_AN_EXISTING_SOCKET: 'pooled_socket_reused',
+      HTTP_TRANSACTION_SEND_REQUEST: 'sends', HTTP_TRANSACTION_RESTART_AFTER_ERROR: 'restarts_after_error',
+      SOCKET_POOL_STALLED_MAX_SOCKETS_PER_GROUP: 'stalled_per_host_limit' };
+    for (const ev of d.events) {
+      const k = key[name[ev.type]];
+      if (k && ev.phase !== 2) n[k]++; // begin or instant events, not ends
+    }
+    return n;
+  } catch (e) {
+    return { error: String(e.message).slice(0, 100) };
+  }
+}
+
 (async () => {
   browser = await puppeteer.launch({
     executablePath: o.chromium,
     headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run',
       '--no-default-browser-check', '--disable-extensions', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--metrics-recording-only', '--mute-audio'],
+      '--disable-component-update', '--disable-sync', '--metrics-recording-only', '--mute-audio',
+      ...(o.netlog ? [`--log-net-log=${o.netlog}`] : [])],
     protocolTimeout: 30000,
     handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
   });
@@ -169,5 +197,6 @@ async function reloads(transports) {
     case 'd': await Promise.all([onePage(2, POLL), onePage(2, POLL)]); break;
   }
   await browser.close().catch(() => {});
+  if (o.netlog) out.netlog = netlogSummary(o.netlog);
   finish(out.failed === 0 && out.sessions > 0 && !out.gave_up ? 0 : 1);
 })().catch((e) => { out.error = String(e && e.message || e).slice(0, 300); finish(1); });
