@@ -34,7 +34,7 @@ REDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis) \
 	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LDLIBS  += $(REDIS_LIBS) -lpthread -lm
 
-BPF_PROGS := select learn gate tw_reset
+BPF_PROGS := select learn gate tw_reset repair
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 SIOSTEER_SRCS := $(wildcard loader/*.c) $(wildcard userspace/*.c)

@@ -32,4 +32,18 @@ struct {
 	__type(value, struct siosteer_slot_load);
 } load SEC(".maps");
 
+/*
+ * Listener and connection -> slot (struct siosteer_sk_slot). User space sets it on each
+ * listening socket, keyed by the socket's fd; BPF_F_CLONE makes the kernel copy it into
+ * every connection accepted from that listener (SYN-cookie ones included), so the
+ * learner and the repair program read a connection's worker from the socket itself,
+ * whichever way the connection was placed and however many requests it carries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct siosteer_sk_slot);
+} conn_slot SEC(".maps");
+
 #endif

@@ -552,6 +552,34 @@ SIO_INLINE enum sio_parse_result sio_parse_request(const void *buf_, __u32 len,
 }
 
 /*
+ * Whether a request (what sio_parse_request accepts as HTTP) is an engine.io request: its
+ * query has an `EIO=` parameter (after '?' or '&') before the target ends, in the bytes we
+ * have. Tells a session's handshake from a page or an asset without sid. 1 or 0.
+ */
+SIO_INLINE int sio_request_is_eio(const void *buf_, __u32 len)
+{
+	const __u32 mask = SIOSTEER_REQ_WINDOW - 1;
+	const __u8 *buf = (const __u8 *)buf_;
+	__u64 k, w = 0, at, c;
+
+	len = sio_clamp(len, SIOSTEER_REQ_WINDOW);
+	/* From offset 5: past "GET /", or at the '/' of "POST /". */
+	for (k = 5; k < SIOSTEER_REQ_WINDOW; k++) {
+		at = k;
+		if (at >= len)
+			return 0;
+		sio_hide(at);
+		c = buf[at & mask];
+		w = ((w << 8) | c) & 0xffffffffffULL;
+		if (w == 0x3f45494f3dULL || w == 0x2645494f3dULL) /* "?EIO=", "&EIO=" */
+			return 1;
+		if (sio_target_cls[c] == SIO_TC_END)
+			return 0;
+	}
+	return 0;
+}
+
+/*
  * A WebSocket frame at f (< len; the caller has seen 0x81 there: FIN, text, no RSV
  * bits): an unmasked server frame with a 7-bit or 16-bit length whose payload starts
  * with `0{"sid":"`. EIO=3 and EIO=4 frames carry the packet without length prefix.
@@ -578,9 +606,13 @@ SIO_INLINE int sio_ws_frame(const __u8 *buf, __u32 len, __u32 f, __u32 mask,
 	return sio_open_json(buf, len, f, mask, out);
 }
 
-/* sio_parse_open (polling != 0) and sio_parse_ws_open (polling == 0). */
+/*
+ * sio_parse_open (polling != 0) and sio_parse_ws_open (polling == 0). *next (when not
+ * NULL) is set to 1 when the segment is an accepted status (200, or 101) whose headers end
+ * exactly at its end, so the OPEN packet may start the next segment; else 0.
+ */
 SIO_INLINE int sio_parse_response(const void *buf_, __u32 len, struct siosteer_sid *out,
-				  const int polling)
+				  const int polling, __u32 *next)
 {
 	const __u32 mask = SIOSTEER_RESP_WINDOW - 1;
 	const __u8 *buf = (const __u8 *)buf_;
@@ -588,6 +620,8 @@ SIO_INLINE int sio_parse_response(const void *buf_, __u32 len, struct siosteer_s
 	int c, s;
 
 	sio_sid_clear(out);
+	if (next)
+		*next = 0;
 	len = sio_clamp(len, SIOSTEER_RESP_WINDOW);
 	c = sio_byte(buf, len, 0, mask);
 	if (c == 0x81)
@@ -602,11 +636,15 @@ SIO_INLINE int sio_parse_response(const void *buf_, __u32 len, struct siosteer_s
 	b = sio_headers_end(buf, len, 12, SIOSTEER_RESP_WINDOW);
 	if (s != 101 && (!polling || s != 200))
 		return SID_ABSENT;
-	if (b < 0 || (__u32)b >= len)
-		/* Headers cut, or nothing after them: a 200's body in the next segment is
-		 * not recognised (engine.io writes headers and body at once); a 101's first
-		 * frame is, as a segment that starts with a frame is parsed on its own. */
+	if (b < 0 || (__u32)b >= len) {
+		/* Headers cut, or nothing after them. In the second case the body (or the
+		 * 101's first frame) comes in the next segment: python-socketio under
+		 * uvicorn and aiohttp write headers and body apart. The caller keeps that
+		 * in the connection's state and gives the next segment to sio_parse_body. */
+		if (next && b >= 0 && (__u32)b == len)
+			*next = 1;
 		return SID_ABSENT;
+	}
 	if (s == 200)
 		return sio_open_body(buf, len, (__u32)b, mask, out);
 	if (sio_byte(buf, len, (__u32)b, mask) != 0x81)
@@ -635,7 +673,42 @@ SIO_INLINE int sio_parse_response(const void *buf_, __u32 len, struct siosteer_s
 SIO_INLINE enum sio_parse_result sio_parse_open(const void *buf, __u32 len,
 						struct siosteer_sid *out)
 {
-	return (enum sio_parse_result)sio_parse_response(buf, len, out, 1);
+	return (enum sio_parse_result)sio_parse_response(buf, len, out, 1, (__u32 *)0);
+}
+
+/*
+ * sio_parse_open, and *next = 1 when the reply's headers (status 200 or 101) end exactly
+ * at the end of this segment: its OPEN packet, if any, starts the next segment (see
+ * sio_parse_body). *next = 0 otherwise.
+ */
+SIO_INLINE enum sio_parse_result sio_parse_open_next(const void *buf, __u32 len,
+						     struct siosteer_sid *out, __u32 *next)
+{
+	return (enum sio_parse_result)sio_parse_response(buf, len, out, 1, next);
+}
+
+/*
+ * The segment after one for which sio_parse_open_next set *next: it starts with the body
+ * of a 200 (what sio_open_body accepts: `0{"sid":"…`, a chunk-size line first, or an
+ * EIO=3 prefix) or with a 101's first frame (0x81, as sio_parse_ws_open accepts).
+ *   SID_ABSENT  the bytes are not an OPEN packet in one of those shapes;
+ *   TRUNCATED   the sid has started but its closing quote is not here.
+ */
+SIO_INLINE enum sio_parse_result sio_parse_body(const void *buf_, __u32 len,
+						struct siosteer_sid *out)
+{
+	const __u32 mask = SIOSTEER_RESP_WINDOW - 1;
+	const __u8 *buf = (const __u8 *)buf_;
+	int c;
+
+	sio_sid_clear(out);
+	len = sio_clamp(len, SIOSTEER_RESP_WINDOW);
+	c = sio_byte(buf, len, 0, mask);
+	if (c < 0)
+		return SID_ABSENT;
+	if (c == 0x81)
+		return (enum sio_parse_result)sio_ws_frame(buf, len, 0, mask, out);
+	return (enum sio_parse_result)sio_open_body(buf, len, 0, mask, out);
 }
 
 /*
@@ -653,7 +726,7 @@ SIO_INLINE enum sio_parse_result sio_parse_open(const void *buf, __u32 len,
 SIO_INLINE enum sio_parse_result sio_parse_ws_open(const void *buf, __u32 len,
 						   struct siosteer_sid *out)
 {
-	return (enum sio_parse_result)sio_parse_response(buf, len, out, 0);
+	return (enum sio_parse_result)sio_parse_response(buf, len, out, 0, (__u32 *)0);
 }
 
 #ifndef __bpf__

@@ -50,6 +50,8 @@
 #define SIOSTEER_MAP_LOAD	    "load"
 #define SIOSTEER_MAP_LEARN_COUNTERS "learn_counters"
 #define SIOSTEER_PIN_PROG_LEARN	    "learn"
+/* Socket storage: each listener's slot, inherited by every connection it accepts. */
+#define SIOSTEER_MAP_CONN_SLOT	    "conn_slot"
 
 /* Default capacity of the learned sid -> slot map (--sessions-max). */
 #ifndef SIOSTEER_SIDS_DEFAULT
@@ -155,6 +157,16 @@ enum siosteer_place {
 	SIOSTEER_PLACE_RANDOM = 2,
 };
 
+/*
+ * --place least-loaded: a handshake that arrives on a kept-alive connection (a browser's
+ * pool) stays on that connection's worker if the worker was given at most this many
+ * sessions more than the least loaded one; otherwise the connection is reset and the
+ * client's resend is placed afresh. A little slack spares resets while loads are even.
+ */
+#ifndef SIOSTEER_PLACE_SLACK
+#define SIOSTEER_PLACE_SLACK 2
+#endif
+
 /* A connection the selector placed, as the server sees it (IPv4 in word 0). */
 struct siosteer_conn {
 	__u32 client[4];
@@ -175,6 +187,35 @@ struct siosteer_conn {
 struct siosteer_conn_owner {
 	__u32 slot;
 	__u32 server_seq;	/* host order */
+};
+
+/*
+ * What the learner may expect on a connection, kept in the connection's socket storage.
+ * The request that a reply answers decides whether the reply may teach a sid: only a
+ * request without sid (one that asks for a new session) may. The tc ingress repair
+ * program sees every request on an established connection and sets LEARN_WANT_OPEN or
+ * LEARN_NO; the first request of a connection created by a SYN cookie is seen only by the
+ * selector (the connection does not exist yet), so such a connection starts in
+ * LEARN_FIRST, copied from its listener, and the learner asks the conns record.
+ */
+enum siosteer_learn_state {
+	SIOSTEER_LEARN_FIRST = 0,	/* first reply: the conns record says if it may teach */
+	SIOSTEER_LEARN_WANT_OPEN = 1,	/* the last request had no sid: its reply may teach */
+	SIOSTEER_LEARN_NO = 2,		/* nothing to learn until the next request */
+};
+
+/*
+ * Value of the conn_slot socket storage (BPF_F_CLONE): user space sets it on each
+ * listening socket it puts in a slot; the kernel copies it into every connection accepted
+ * from that listener, so any program that has the connection's socket knows its worker.
+ */
+struct siosteer_sk_slot {
+	__u32 slot;
+	__u8 learn;		/* enum siosteer_learn_state */
+	__u8 body_next;		/* the reply's status line and headers ended a segment: the
+				 * OPEN packet may start the next one (python-socketio,
+				 * aiohttp and a WebSocket 101 write them apart) */
+	__u16 pad;
 };
 
 /* Value of the sids map: who owns a learned session. */
@@ -202,6 +243,10 @@ struct siosteer_learn_counters {
 				 * always has a fresh sid, so a repeat is an echo or forgery) */
 	__u64 bad_sid;		/* open packet with an unusable sid */
 	__u64 not_tcp;
+	__u64 no_storage;	/* reply on a connection without siosteer's socket storage
+				 * (accepted before siosteer took the listener): not learned */
+	__u64 body_next;	/* replies whose headers ended a segment: the next one scanned */
+	__u64 learned_later;	/* ...of learned: the OPEN packet came in a later segment */
 };
 
 enum siosteer_mode {

@@ -10,6 +10,7 @@ struct select_bpf;
 struct learn_bpf;
 struct gate_bpf;
 struct tw_reset_bpf;
+struct repair_bpf;
 struct xdp_program;
 
 struct siosteer {
@@ -17,6 +18,7 @@ struct siosteer {
 	struct learn_bpf *learn;
 	struct gate_bpf *gate;
 	struct tw_reset_bpf *tw;	/* TIME_WAIT collisions (tc ingress) */
+	struct repair_bpf *repair;	/* kept-alive connections of another worker (tc ingress) */
 	struct xdp_program *xdp;	/* the gate, when attached with libxdp */
 	struct siosteer_opts o;
 	const char *root;
@@ -25,8 +27,12 @@ struct siosteer {
 	bool loaded;	/* our objects are loaded and pinned: close() may remove them */
 	bool iface_attached;
 	int ifindex;
-	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd, sids_fd;
+	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd, sids_fd, conn_slot_fd;
 };
+
+/* The maps every object of a port shares by pinning (maps.h, sid_maps.h). */
+extern const char *const loader_shared_maps[];
+extern const int loader_n_shared_maps;
 
 /* Set the pin path of each named map of obj to <pin_dir>/<name>. */
 int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names,

@@ -28,12 +28,13 @@
 #endif
 
 
-static const char *const pinned_maps[] = {
+const char *const loader_shared_maps[] = {
 	SIOSTEER_MAP_SLOTS,    SIOSTEER_MAP_TABLES, SIOSTEER_MAP_STATE,
 	SIOSTEER_MAP_COUNTERS, SIOSTEER_MAP_OWNERS, SIOSTEER_MAP_META,
 	SIOSTEER_MAP_SIDS,     SIOSTEER_MAP_CONNS,  SIOSTEER_MAP_LOAD,
+	SIOSTEER_MAP_CONN_SLOT,
 };
-#define N_PINNED_MAPS ((int)(sizeof(pinned_maps) / sizeof(pinned_maps[0])))
+const int loader_n_shared_maps = (int)(sizeof(loader_shared_maps) / sizeof(loader_shared_maps[0]));
 
 int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names, int n)
 {
@@ -187,7 +188,7 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	bpf_map__set_max_entries(s->skel->maps.sids,
 				 o->sessions_max ? o->sessions_max : SIOSTEER_SIDS_DEFAULT);
 	/* Same pin path for every map: libbpf reuses what is pinned, creates the rest. */
-	err = loader_pin_maps(s, s->skel->obj, pinned_maps, N_PINNED_MAPS);
+	err = loader_pin_maps(s, s->skel->obj, loader_shared_maps, loader_n_shared_maps);
 	if (err)
 		goto fail;
 	err = select_bpf__load(s->skel);
@@ -203,6 +204,7 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	s->owners_fd = bpf_map__fd(s->skel->maps.owners);
 	s->meta_fd = bpf_map__fd(s->skel->maps.meta);
 	s->sids_fd = bpf_map__fd(s->skel->maps.sids);
+	s->conn_slot_fd = bpf_map__fd(s->skel->maps.conn_slot);
 	err = loader_pin_prog(s, s->skel->progs.siosteer_select, SIOSTEER_PIN_PROG_SELECT);
 	if (err)
 		goto fail;
@@ -277,9 +279,20 @@ int siosteer_slot_set(struct siosteer *s, __u32 slot, int sock_fd, pid_t pid)
 {
 	struct siosteer_owner ow = { 0 };
 	__u64 fd = (__u64)sock_fd;
+	struct siosteer_sk_slot sks = { .slot = slot };
+	int sock = sock_fd;
 
 	if (slot >= SIOSTEER_MAX_SLOTS)
 		return -ERANGE;
+	/* Storage first: a connection accepted as soon as the socket is in the group must
+	 * already inherit its slot. */
+	if (bpf_map_update_elem(s->conn_slot_fd, &sock, &sks, BPF_ANY)) {
+		int err = -errno;
+
+		log_error("set the socket storage of the listener in slot %u: %s", slot,
+			  strerror(-err));
+		return err;
+	}
 	if (bpf_map_update_elem(s->slots_fd, &slot, &fd, BPF_ANY))
 		return -errno;
 	siosteer_slot_cookie(s, slot, &ow.cookie);

@@ -19,8 +19,10 @@
 #include "select.skel.h"
 #include "learn.skel.h"
 #include "tw_reset.skel.h"
+#include "repair.skel.h"
 #include "../bpf/gate.h"
 #include "../bpf/tw_reset.h"
+#include "../bpf/repair.h"
 #include "sid_parse.h"
 #include "../userspace/log.h"
 #include "../userspace/syncookies.h"
@@ -30,6 +32,7 @@ static const char *const learn_maps[] = {
 	SIOSTEER_MAP_CONNS,
 	SIOSTEER_MAP_LOAD,
 	SIOSTEER_MAP_LEARN_COUNTERS,
+	SIOSTEER_MAP_CONN_SLOT,
 };
 static const char *const gate_maps[] = { SIOSTEER_MAP_GATE_COUNTERS };
 static const char *const tw_maps[] = { SIOSTEER_MAP_TW_COUNTERS };
@@ -65,6 +68,35 @@ static int tw_open(struct siosteer *s)
 	return loader_pin_prog(s, s->tw->progs.siosteer_tw_reset, SIOSTEER_PIN_PROG_TW);
 }
 
+/*
+ * The repair program reads the selector's tables and the learned sids and writes the
+ * connections' socket storage: it shares every map of the port, plus its counters.
+ */
+static int repair_open(struct siosteer *s)
+{
+	static const char *const own[] = { SIOSTEER_MAP_REPAIR_COUNTERS };
+	int err;
+
+	s->repair = repair_bpf__open();
+	if (!s->repair) {
+		log_error("open BPF repair program: %s", strerror(errno));
+		return -errno;
+	}
+	s->repair->rodata->port = s->o.port;
+	s->repair->rodata->place = s->o.place;
+	bpf_map__set_max_entries(s->repair->maps.sids, bpf_map__max_entries(s->skel->maps.sids));
+	err = loader_pin_maps(s, s->repair->obj, loader_shared_maps, loader_n_shared_maps);
+	if (!err)
+		err = loader_pin_maps(s, s->repair->obj, own, 1);
+	if (!err)
+		err = repair_bpf__load(s->repair);
+	if (err) {
+		log_error("load BPF repair program: %s", strerror(-err));
+		return err;
+	}
+	return loader_pin_prog(s, s->repair->progs.siosteer_repair, SIOSTEER_PIN_PROG_REPAIR);
+}
+
 int loader_sid_open(struct siosteer *s)
 {
 	int err;
@@ -78,7 +110,7 @@ int loader_sid_open(struct siosteer *s)
 	s->learn->rodata->port = s->o.port;
 	s->gate->rodata->port = s->o.port;
 	bpf_map__set_max_entries(s->learn->maps.sids, bpf_map__max_entries(s->skel->maps.sids));
-	err = loader_pin_maps(s, s->learn->obj, learn_maps, 4);
+	err = loader_pin_maps(s, s->learn->obj, learn_maps, 5);
 	if (!err)
 		err = loader_pin_maps(s, s->gate->obj, gate_maps, 1);
 	if (err)
@@ -91,6 +123,8 @@ int loader_sid_open(struct siosteer *s)
 	err = loader_pin_prog(s, s->learn->progs.siosteer_learn, SIOSTEER_PIN_PROG_LEARN);
 	if (!err)
 		err = tw_open(s);
+	if (!err)
+		err = repair_open(s);
 	if (err)
 		return err;
 	/* The gate object holds both variants; load only the one in use. libxdp loads the
@@ -248,6 +282,12 @@ int siosteer_attach_iface(struct siosteer *s)
 		log_error("attach tc egress learner to %s: %s", s->o.ifname, strerror(-err));
 		return err;
 	}
+	err = tc_attach(s->ifindex, TC_REPAIR, bpf_program__fd(s->repair->progs.siosteer_repair));
+	if (err) {
+		log_error("attach tc ingress repair program to %s: %s", s->o.ifname,
+			  strerror(-err));
+		return err;
+	}
 	err = tc_attach(s->ifindex, TC_TW, bpf_program__fd(s->tw->progs.siosteer_tw_reset));
 	if (err) {
 		log_error("attach tc ingress TIME_WAIT program to %s: %s", s->o.ifname,
@@ -292,6 +332,7 @@ void loader_sid_close(struct siosteer *s, bool keep)
 
 	if (!keep && s->iface_attached) {
 		tc_detach(s->ifindex, TC_LEARN);
+		tc_detach(s->ifindex, TC_REPAIR);
 		tc_detach(s->ifindex, TC_TW);
 		if (s->o.gate == SIOSTEER_GATE_TC)
 			tc_detach(s->ifindex, TC_GATE);
@@ -314,6 +355,8 @@ void loader_sid_close(struct siosteer *s, bool keep)
 	learn_bpf__destroy(s->learn);
 	gate_bpf__destroy(s->gate);
 	tw_reset_bpf__destroy(s->tw);
+	repair_bpf__destroy(s->repair);
+	s->repair = NULL;
 	s->learn = NULL;
 	s->gate = NULL;
 	s->tw = NULL;
@@ -326,6 +369,7 @@ void siosteer_undo_iface(const struct siosteer_meta *m)
 	if (m->key != SIOSTEER_KEY_SID || !m->ifindex)
 		return;
 	tc_detach((int)m->ifindex, TC_LEARN);
+	tc_detach((int)m->ifindex, TC_REPAIR);
 	tc_detach((int)m->ifindex, TC_TW);
 	if (m->gate == SIOSTEER_GATE_TC)
 		tc_detach((int)m->ifindex, TC_GATE);

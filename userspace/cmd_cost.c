@@ -26,13 +26,14 @@
 #include "log.h"
 #include "../bpf/gate.h"
 #include "../bpf/tw_reset.h"
+#include "../bpf/repair.h"
 #include "../loader/pinned.h"
 
 static const char usage[] =
 	"Usage: siosteer cost --port P [--seconds S] [--iface IFACE] [--json] [--pin-root DIR]\n"
 	"\n"
 	"Nanoseconds per run of each siosteer BPF program of port P (select, gate, learn,\n"
-	"tw_reset: whichever are pinned), measured by the kernel over S seconds (default 5,\n"
+	"tw_reset, repair: whichever are pinned), measured by the kernel over S seconds (default 5,\n"
 	"fractions allowed) while traffic flows. Run-time statistics are enabled with\n"
 	"BPF_ENABLE_STATS for the window only (a file descriptor held by this command;\n"
 	"kernel.bpf_stats_enabled is not changed). SIGINT or SIGTERM ends the window early;\n"
@@ -112,7 +113,8 @@ static void wait_window(double until)
 int cmd_cost(int argc, char **argv)
 {
 	static const char *const pins[] = { SIOSTEER_PIN_PROG_SELECT, SIOSTEER_PIN_PROG_GATE,
-					    SIOSTEER_PIN_PROG_LEARN, SIOSTEER_PIN_PROG_TW };
+					    SIOSTEER_PIN_PROG_LEARN, SIOSTEER_PIN_PROG_TW,
+					    SIOSTEER_PIN_PROG_REPAIR };
 	struct prog_sample progs[5];
 	const char *pin_root = NULL, *iface = NULL, *root;
 	unsigned long port = 0;

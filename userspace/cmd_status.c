@@ -22,6 +22,7 @@
 #include "../loader/control.h"
 #include "../bpf/gate.h"
 #include "../bpf/tw_reset.h"
+#include "../bpf/repair.h"
 
 static const char usage[] =
 	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"
@@ -55,6 +56,7 @@ struct port_view {
 	struct siosteer_gate_counters gate;
 	struct siosteer_learn_counters learn;
 	struct siosteer_tw_counters tw;
+	struct siosteer_repair_counters repair;
 	const char *pin_root;
 	__u32 buckets[SIOSTEER_MAX_SLOTS];	/* the slot's Maglev buckets */
 	bool has_ctl;		/* drain / weights (control map) */
@@ -113,7 +115,15 @@ static void print_counters(const struct port_view *v, bool json)
 	const struct field learn[] = {
 		F(v->learn, packets), F(v->learn, scanned), F(v->learn, learned),
 		F(v->learn, stale_conn), F(v->learn, not_new_session), F(v->learn, already_known),
-		F(v->learn, bad_sid), F(v->learn, not_tcp),
+		F(v->learn, bad_sid), F(v->learn, not_tcp), F(v->learn, no_storage),
+		F(v->learn, body_next), F(v->learn, learned_later),
+	};
+	const struct field repair[] = {
+		F(v->repair, requests),	    F(v->repair, first_request), F(v->repair, no_socket),
+		F(v->repair, no_storage),   F(v->repair, new_session),	 F(v->repair, rebalanced),
+		F(v->repair, other_request),
+		F(v->repair, sid_unknown),  F(v->repair, same_slot),	 F(v->repair, owner_gone),
+		F(v->repair, repaired),	    F(v->repair, errors),
 	};
 
 	print_fields("counters", sel, sizeof(sel) / sizeof(sel[0]), json);
@@ -123,6 +133,7 @@ static void print_counters(const struct port_view *v, bool json)
 	print_fields("gate", gate, sizeof(gate) / sizeof(gate[0]), json);
 	print_fields("learner", learn, sizeof(learn) / sizeof(learn[0]), json);
 	print_fields("tw", tw, sizeof(tw) / sizeof(tw[0]), json);
+	print_fields("repair", repair, sizeof(repair) / sizeof(repair[0]), json);
 }
 
 static const char *mode_name(__u32 m)
@@ -184,7 +195,9 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_LEARN_COUNTERS, &v->learn,
 					  sizeof(v->learn)) &&
 		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_TW_COUNTERS, &v->tw,
-					  sizeof(v->tw));
+					  sizeof(v->tw)) &&
+		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_REPAIR_COUNTERS, &v->repair,
+					  sizeof(v->repair));
 	v->agent_alive = v->meta.agent_pid &&
 			 (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
 	if (!err) {

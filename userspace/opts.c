@@ -58,6 +58,10 @@ int cli_check_steer(struct cli *c)
 			log_error("--key sid needs the ingress interface (--iface for run)");
 			return -1;
 		}
+		/* The default: a browser's pool or a NAT puts many sessions behind one
+		 * address, and the address key would give them all to one worker. */
+		if (!c->place_set)
+			c->steer.place = SIOSTEER_PLACE_LEAST;
 		return cli_ifindex(c->steer.ifname) < 0 ? -1 : 0;
 	}
 	if (c->place_set || c->steer.sessions_max) {

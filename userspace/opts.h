@@ -44,8 +44,8 @@ enum {
 	"                    read from each connection's first request (needs the interface)\n" \
 	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"              \
 	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"             \
-	"  --place POLICY    sid mode: where a new session (no sid yet) goes: addr (default,\n" \
-	"                    one client address one worker), least-loaded, random\n"            \
+	"  --place POLICY    sid mode: where a request without sid (a new session, a page)\n"  \
+	"                    goes: least-loaded (default), random, or addr (the address key)\n" \
 	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"   \
 	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
 /* The Redis bridge of run and attach. */

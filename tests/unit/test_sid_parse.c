@@ -513,9 +513,9 @@ static size_t sid_case_input(const struct sid_case *c, char *buf, size_t cap, co
 
 static int passed, failed;
 
-enum parser { P_REQ, P_OPEN, P_WS };
+enum parser { P_REQ, P_OPEN, P_WS, P_BODY };
 static const char *const parser_name[] = {"sio_parse_request", "sio_parse_open",
-					  "sio_parse_ws_open"};
+					  "sio_parse_ws_open", "sio_parse_body"};
 
 static int call(enum parser p, const void *buf, size_t len, struct siosteer_sid *sid)
 {
@@ -527,6 +527,8 @@ static int call(enum parser p, const void *buf, size_t len, struct siosteer_sid 
 		return sio_parse_open(buf, (__u32)len, sid);
 	case P_WS:
 		return sio_parse_ws_open(buf, (__u32)len, sid);
+	case P_BODY:
+		return sio_parse_body(buf, (__u32)len, sid);
 	}
 	return -1;
 }
@@ -654,6 +656,102 @@ static int check_one(const struct sid_case *c, const char *in, size_t len, enum 
 	return 1;
 }
 
+/*
+ * Replies written in two segments, status line and headers in the first, the OPEN packet
+ * starting the second (python-socketio 5.7 under uvicorn: chunked; aiohttp: with
+ * Content-Length; a 101 before the first frame). sio_parse_open_next must say "next" for
+ * the first segment exactly when it is a 200 or 101 whose headers end with it; the second
+ * goes to sio_parse_body (checked like the table above: result, hygiene, stale bytes,
+ * every prefix).
+ */
+static const struct {
+	const char *name, *head, *body;
+	int next;	/* sio_parse_open_next's *next for head */
+	int want;	/* sio_parse_body on body */
+	const char *sid;
+} split_cases[] = {
+	{ "uvicorn: chunked body next", "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 12:00:00 GMT\r\n"
+	  "server: uvicorn\r\ncontent-type: text/plain; charset=UTF-8\r\ntransfer-encoding: chunked\r\n\r\n",
+	  "61\r\n0{\"sid\":\"" SID20 "\",\"upgrades\":[\"websocket\"],\"pingTimeout\":20000,\"pingInterval\":25000}\r\n",
+	  1, SID_FOUND, SID20 },
+	{ "aiohttp: content-length body next", "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	  "Content-Length: 97\r\nDate: Thu, 03 Dec 2026 12:00:00 GMT\r\nServer: Python/3.11 aiohttp/3.8.4\r\n\r\n",
+	  OPEN4(SID20), 1, SID_FOUND, SID20 },
+	{ "101, frame next", H101, WS118 OPEN4(SID20), 1, SID_FOUND, SID20 },
+	{ "EIO=3 body next", "HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n",
+	  "96:" OPEN4(SID20), 1, SID_FOUND, SID20 },
+	{ "socket.io CONNECT next", "HTTP/1.1 200 OK\r\nContent-Length: 32\r\n\r\n",
+	  "40{\"sid\":\"abcdefghij0123456789\"}", 1, SID_ABSENT, NULL },
+	{ "ping body next", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n", "2", 1, SID_ABSENT, NULL },
+	{ "404: nothing next", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n", "not found", 0,
+	  SID_ABSENT, NULL },
+	{ "body in the same segment: nothing next", H200 OPEN4(SID20), "", 0, SID_ABSENT, NULL },
+	{ "headers cut: nothing next", "HTTP/1.1 200 OK\r\nContent-Length: 97\r\n", "", 0, SID_ABSENT,
+	  NULL },
+	{ "hostile body: sid too long", "HTTP/1.1 200 OK\r\n\r\n", "0{\"sid\":\"" SID49 "\"}", 1,
+	  SID_BAD, NULL },
+	{ "hostile body: masked frame", H101, "\201\366\001\002\003\004" OPEN4(SID20), 1, SID_ABSENT,
+	  NULL },
+};
+
+static int check_split(size_t i)
+{
+	struct sid_case c = { .name = split_cases[i].name, .kind = RESP, .sid = split_cases[i].sid };
+	struct siosteer_sid sid;
+	__u32 next = 7;
+	int r;
+
+	r = sio_parse_open_next(split_cases[i].head, (__u32)strlen(split_cases[i].head), &sid, &next);
+	if ((int)next != split_cases[i].next || (next && r != SID_ABSENT)) {
+		printf("FAIL %s: sio_parse_open_next gave %s, next %u; want next %d\n", c.name,
+		       sio_parse_result_str(r), next, split_cases[i].next);
+		return 0;
+	}
+	if (!*split_cases[i].body)
+		return 1;
+	return check_one(&c, split_cases[i].body, strlen(split_cases[i].body), P_BODY,
+			 split_cases[i].want);
+}
+
+/* sio_request_is_eio: engine.io requests against pages and assets. */
+static const struct {
+	const char *in;
+	int want;
+} eio_cases[] = {
+	{ "GET /socket.io/?EIO=4&transport=polling&t=abc HTTP/1.1\r\n", 1 },
+	{ "GET /socket.io/?transport=polling&EIO=4 HTTP/1.1\r\n", 1 },
+	{ "POST /socket.io/?EIO=3&transport=polling&sid=x HTTP/1.1\r\n", 1 },
+	{ "GET /chat/?EIO=4&transport=websocket HTTP/1.1\r\n", 1 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0 },
+	{ "GET /socket.io/socket.io.js HTTP/1.1\r\n", 0 },
+	{ "GET /app.js?v=EIO=4 HTTP/1.1\r\n", 0 },
+	{ "GET /page?xEIO=4 HTTP/1.1\r\n", 0 },
+	{ "GET /page HTTP/1.1\r\nReferer: /?EIO=4\r\n\r\n", 0 },
+	{ "GET /socket.io/?EI", 0 },
+};
+
+static void check_eio(void)
+{
+	size_t i, l, n;
+	int r;
+
+	for (i = 0; i < sizeof(eio_cases) / sizeof(eio_cases[0]); i++) {
+		n = strlen(eio_cases[i].in);
+		r = sio_request_is_eio(eio_cases[i].in, (__u32)n);
+		/* No prefix may say yes where the whole does not. */
+		for (l = 0; l < n && r == eio_cases[i].want; l++)
+			if (!eio_cases[i].want && sio_request_is_eio(eio_cases[i].in, (__u32)l))
+				r = 1;
+		if (r == eio_cases[i].want) {
+			passed++;
+		} else {
+			printf("FAIL sio_request_is_eio '%s': %d, want %d\n", eio_cases[i].in, r,
+			       eio_cases[i].want);
+			failed++;
+		}
+	}
+}
+
 int main(void)
 {
 	static char buf[16384];
@@ -675,6 +773,13 @@ int main(void)
 		else
 			failed++;
 	}
+	for (i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
+		if (check_split(i))
+			passed++;
+		else
+			failed++;
+	}
+	check_eio();
 	printf("sid_parse: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

@@ -38,6 +38,7 @@ static struct conn *conn_get(struct worker *w)
 	c->s = NULL;
 	c->w = w;
 	c->connecting = c->eof = c->ws = c->busy = c->close_after = c->in_drain = false;
+	c->pooled = c->pool_idle = c->detached = false;
 	c->nreq = 0;
 	c->next = c->prev = NULL;
 	buf_reset(&c->in);
@@ -47,11 +48,31 @@ static struct conn *conn_get(struct worker *w)
 	return c;
 }
 
+/* --pool: c stops counting against the pool (closed, or retired to drain). */
+static void pool_leave(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (c->pool_idle) {
+		list_del(c);
+		c->pool_idle = false;
+		w->pool_nidle--;
+	}
+	if (c->pooled) {
+		c->pooled = false;
+		w->pool_count--;
+	}
+	if (c->detached) {
+		c->detached = false;
+		w->ndetached--;
+	}
+}
+
 /* Close the socket now; the object is recycled after the current epoll batch, so stale
  * events in that batch still point at valid memory (and see fd == -1). */
 static void conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
+	pool_leave(c);
 	if (c->in_drain) {
 		list_del(c);
 		c->in_drain = false;
@@ -204,8 +225,22 @@ void conn_event(struct conn *c, uint32_t events)
 		if (conn_flush(c))
 			err = errno;
 	if (!err && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !c->connecting)
-		err = conn_read(c, c->s == NULL, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
-	if (!c->s) { /* draining: the server has answered or will close; wait for its FIN */
+		err = conn_read(c, c->s == NULL && !c->detached,
+				events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
+	if (!c->s && c->detached && !err) { /* --pool: an ended session's last request */
+		int rc = http_parse(&c->resp, &c->in, c->eof, false);
+		if (rc == HTTP_MORE && !c->eof)
+			return;
+		if (rc == HTTP_DONE && !c->resp.conn_close && !c->eof && !buf_avail(&c->in)) {
+			c->detached = false;
+			c->w->ndetached--;
+			pool_release(c);
+			return;
+		}
+		conn_close(c);
+		return;
+	}
+	if (!c->s) { /* draining (or idle in the pool): wait for the server's FIN */
 		if (err || c->eof)
 			conn_close(c);
 		return;
@@ -217,6 +252,7 @@ void conn_event(struct conn *c, uint32_t events)
 void conn_retire(struct conn *c, bool graceful)
 {
 	struct worker *w = c->w;
+	pool_leave(c);
 	c->s = NULL;
 	c->busy = false;
 	if (!graceful || c->eof || c->fd < 0 || w->ndrain >= 4 * w->conc + 64) {
@@ -242,4 +278,43 @@ void conn_drain_expire(struct worker *w, bool all)
 			break;
 		conn_close(c);
 	}
+}
+
+/* --pool: the most recently used idle pooled connection (as Chromium's pool picks), or NULL. */
+struct conn *pool_take_idle(struct worker *w)
+{
+	while (w->pool_idle.next != &w->pool_idle) {
+		struct conn *c = w->pool_idle.next;
+		list_del(c);
+		c->pool_idle = false;
+		w->pool_nidle--;
+		if (c->fd >= 0 && !c->eof && !c->close_after)
+			return c;
+		conn_close(c);
+	}
+	return NULL;
+}
+
+/* --pool: c answered its request and stays open: idle again, at the MRU end. */
+void pool_release(struct conn *c)
+{
+	struct worker *w = c->w;
+	c->s = NULL;
+	c->busy = false;
+	if (c->fd < 0 || c->eof || c->close_after || !c->pooled) {
+		conn_close(c);
+		return;
+	}
+	c->next = w->pool_idle.next;
+	c->prev = &w->pool_idle;
+	w->pool_idle.next->prev = c;
+	w->pool_idle.next = c;
+	c->pool_idle = true;
+	w->pool_nidle++;
+}
+
+void pool_close_idle(struct worker *w)
+{
+	while (w->pool_idle.next != &w->pool_idle)
+		conn_close(w->pool_idle.next);
 }

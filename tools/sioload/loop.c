@@ -44,6 +44,7 @@ void *worker_run(void *arg)
 		exit(2);
 	}
 	w->drain.next = w->drain.prev = &w->drain;
+	w->pool_idle.next = w->pool_idle.prev = &w->pool_idle;
 	w->act = calloc(w->conc + 1, sizeof *w->act);
 	if (!w->act) {
 		fprintf(stderr, "sioload: out of memory\n");
@@ -72,13 +73,15 @@ void *worker_run(void *arg)
 		if (!w->active && w->next >= w->end) {
 			if (!w->t_done)
 				w->t_done = w->now;
-			if (!w->ndrain)
+			if (!w->ndrain && !w->ndetached)
 				break;
 			if (!tail_until)
 				tail_until = w->now + TAIL_DRAIN_NS;
 			if (w->now >= tail_until)
 				break;
 		}
+		if (o->pool)
+			pool_dispatch(w);
 		int n = epoll_wait(w->epfd, evs, (int)(sizeof evs / sizeof evs[0]), 10);
 		if (n < 0 && errno != EINTR) {
 			perror("sioload: epoll_wait");
@@ -102,6 +105,7 @@ void *worker_run(void *arg)
 	}
 	(void)cut;
 	conn_drain_expire(w, true);
+	pool_close_idle(w);
 	conn_reap(w);
 	close(w->epfd);
 	return NULL;

@@ -40,6 +40,19 @@ static void usage(FILE *f)
 "  --new-conn           a new TCP connection for every HTTP request (Connection: close);\n"
 "                       default: keep-alive; polling keeps a GET pending on one connection\n"
 "                       and POSTs on another, like engine.io-client\n"
+"  --pool N             polling/upgrade: all sessions of a thread share ONE pool of at\n"
+"                       most N keep-alive HTTP connections, like a browser profile\n"
+"                       (Chromium: 6 per host). A request takes the most recently used\n"
+"                       idle one, else opens one while fewer than N exist, else waits\n"
+"                       (FIFO). A long-poll GET holds its connection until answered, so\n"
+"                       keep --concurrency <= N/2 per thread or POSTs queue behind GETs.\n"
+"                       WebSockets always open their own connection, outside the N.\n"
+"                       A request sent on a REUSED connection that is closed or reset\n"
+"                       before any response byte is resent (counted as resends), like\n"
+"                       Chromium; one on a new connection fails (http_error)\n"
+"  --max-resends R      --pool: resends allowed per request (default N: each resend\n"
+"                       closes one reused connection, so N resends have walked a whole\n"
+"                       pool of dead connections; more means something loops)\n"
 "  --fast-upgrade       upgrade mode: connect over polling first, then probe with no\n"
 "                       GET pending, 5 right after 3probe (not what socket.io-client does)\n"
 "  --nsp NAMESPACE      Socket.IO namespace (default /)\n"
@@ -87,7 +100,8 @@ static void usage(FILE *f)
 "Reported: sessions ok/failed by reason, sessions/s (OK sessions / time to the last one),\n"
 "ack round-trip p50/p99/p99.9 (emit sent -> ack received), session and connect times,\n"
 "sessions per worker pid, client CPU time (getrusage) and CPU per session, connections,\n"
-"HTTP requests, WebSocket upgrades, port retries.\n",
+"HTTP requests, WebSocket upgrades, port retries; with --pool: pool connections opened,\n"
+"requests on reused connections, requests that waited, resends.\n",
 	      f);
 }
 
@@ -174,6 +188,10 @@ static void print_table(FILE *f, const struct opts *o, const struct result *r)
 		   " ws upgrades  %" PRIu64 " port retries  %" PRIu64 " keep-alive retries\n",
 		st->connects, st->http_requests, st->ws_upgrades, st->port_retries,
 		st->keepalive_retries);
+	if (o->pool)
+		fprintf(f, "  pool           size %u  %" PRIu64 " connections opened  %" PRIu64
+			   " requests on reused connections  %" PRIu64 " waited  %" PRIu64 " resends\n",
+			o->pool, st->pool_connections, st->pool_reused, st->pool_waits, st->resends);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -189,6 +207,8 @@ static void json_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+static void print_json_pool(FILE *f, const struct opts *o, const struct stats *st);
 
 static void print_json(FILE *f, const struct opts *o, const struct result *r)
 {
@@ -226,9 +246,20 @@ static void print_json(FILE *f, const struct opts *o, const struct result *r)
 		st->started ? cpu * 1e6 / (double)st->started : 0.0);
 	fprintf(f, ",\"connections\":%" PRIu64 ",\"http_requests\":%" PRIu64 ",\"ws_upgrades\":%" PRIu64
 		   ",\"port_retries\":%" PRIu64 ",\"keepalive_retries\":%" PRIu64 ",\"pings\":%" PRIu64
-		   ",\"cut_by_deadline\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"bytes_in\":%" PRIu64 "}\n",
+		   ",\"cut_by_deadline\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"bytes_in\":%" PRIu64,
 		st->connects, st->http_requests, st->ws_upgrades, st->port_retries,
 		st->keepalive_retries, st->pings, st->cut_by_deadline, st->bytes_out, st->bytes_in);
+	if (o->pool)
+		print_json_pool(f, o, st);
+	fprintf(f, "}\n");
+}
+
+static void print_json_pool(FILE *f, const struct opts *o, const struct stats *st)
+{
+	fprintf(f, ",\"pool\":{\"size\":%u,\"max_resends\":%u,\"connections\":%" PRIu64
+		   ",\"reused_requests\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"resends\":%" PRIu64 "}",
+		o->pool, o->max_resends, st->pool_connections, st->pool_reused, st->pool_waits,
+		st->resends);
 }
 
 static double tv(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
@@ -248,12 +279,14 @@ int main(int argc, char **argv)
 		.nsp = "/",
 	};
 	enum { O_URL = 256, O_MODE, O_NEWCONN, O_NSP, O_ECHO, O_THREADS, O_SRC, O_TIMEOUT,
-	       O_DEADLINE, O_JSON, O_NOPROG, O_SHOWERR, O_FASTUP };
+	       O_DEADLINE, O_JSON, O_NOPROG, O_SHOWERR, O_FASTUP, O_POOL, O_MAXRESEND };
 	static const struct option lo[] = {
 		{"url", required_argument, 0, O_URL},
 		{"mode", required_argument, 0, O_MODE},
 		{"new-conn", no_argument, 0, O_NEWCONN},
 		{"fast-upgrade", no_argument, 0, O_FASTUP},
+		{"pool", required_argument, 0, O_POOL},
+		{"max-resends", required_argument, 0, O_MAXRESEND},
 		{"nsp", required_argument, 0, O_NSP},
 		{"echo-bytes", required_argument, 0, O_ECHO},
 		{"sessions", required_argument, 0, 'n'},
@@ -271,6 +304,7 @@ int main(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	const char *url = NULL, *src = NULL;
+	long max_resends = -1;
 	double v;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "n:c:m:qh", lo, NULL)) != -1) {
@@ -287,6 +321,8 @@ int main(int argc, char **argv)
 			break;
 		case O_NEWCONN: o.new_conn = true; break;
 		case O_FASTUP: o.fast_upgrade = true; break;
+		case O_POOL: if (num(optarg, "--pool", 1, 65536, &v)) return 2; o.pool = (unsigned)v; break;
+		case O_MAXRESEND: if (num(optarg, "--max-resends", 0, 1e6, &v)) return 2; max_resends = (long)v; break;
 		case O_NSP:
 			if (optarg[0] != '/' || strlen(optarg) >= sizeof o.nsp || strpbrk(optarg, ",\"\\ ")) {
 				fprintf(stderr, "sioload: --nsp must look like /name\n");
@@ -320,6 +356,15 @@ int main(int argc, char **argv)
 	}
 	if (parse_url(&o, url) || (src && parse_source_addrs(&o, src)))
 		return 2;
+	if (o.pool && (o.new_conn || o.mode == MODE_WEBSOCKET)) {
+		fprintf(stderr, "sioload: --pool needs --mode polling or upgrade, without --new-conn\n");
+		return 2;
+	}
+	if (max_resends >= 0 && !o.pool) {
+		fprintf(stderr, "sioload: --max-resends needs --pool\n");
+		return 2;
+	}
+	o.max_resends = max_resends >= 0 ? (unsigned)max_resends : o.pool;
 	if (o.concurrency > o.sessions)
 		o.concurrency = o.sessions;
 	if ((uint64_t)o.threads > o.concurrency)

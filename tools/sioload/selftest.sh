@@ -13,11 +13,13 @@ NODE=${NODE:-node}
 N=300
 tmp=$(mktemp -d /tmp/sioload-selftest.XXXXXX)
 wpid=
+ppid=
 rp1='' rp2=''
 
 cleanup() {
 	# shellcheck disable=SC2086
 	[ -n "$rp1$rp2" ] && kill $rp1 $rp2 2>/dev/null
+	[ -n "$ppid" ] && kill "$ppid" 2>/dev/null && wait "$ppid" 2>/dev/null
 	if [ -n "$wpid" ]; then
 		kill "$wpid" 2>/dev/null
 		for _ in $(seq 1 30); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
@@ -42,7 +44,8 @@ command -v "$NODE" >/dev/null || fail "node not found"
 
 "$SIOLOAD" --help >"$tmp/help" || fail "--help exited non-zero"
 for o in --url --mode --new-conn --nsp --echo-bytes --sessions --concurrency --acks --threads \
-	--source-addrs --timeout --deadline --json --quiet --no-progress --show-errors --help; do
+	--source-addrs --timeout --deadline --json --quiet --no-progress --show-errors --help \
+	--pool --max-resends; do
 	grep -q -- "$o" "$tmp/help" || fail "--help does not document $o"
 done
 
@@ -110,6 +113,80 @@ RUNS
 # The worker pings every 50 ms: some sessions must have answered pings (2 -> 3).
 [ "$pings" -gt 0 ] || fail "no engine.io ping was seen/answered in any run"
 echo "ok   $pings engine.io pings answered"
+
+# check_pool FILE N MAX_CONNS MIN_RESENDS [MAX_RESENDS]: the pool figures of a --pool run.
+check_pool() {
+	"$NODE" -e '
+		const [file, n, maxConns, minResends, maxResends] = process.argv.slice(1);
+		const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
+		const p = r.pool;
+		const want = (c, m) => { if (!c) throw new Error(m); };
+		want(p && p.size > 0, "no pool object in the JSON");
+		want(p.connections >= 1 && p.connections <= +maxConns, `pool.connections ${p.connections} (max ${maxConns})`);
+		want(p.reused_requests > 0, `pool.reused_requests ${p.reused_requests}`);
+		want(p.resends >= +minResends, `pool.resends ${p.resends} (want >= ${minResends})`);
+		if (maxResends !== undefined) want(p.resends <= +maxResends, `pool.resends ${p.resends} (want <= ${maxResends})`);
+		console.log(`${r.ok}/${r.sessions} OK, ${r.sessions_per_s} sessions/s, pool: ${p.connections} connections, ${p.reused_requests} requests on reused ones, ${p.waits} waited, ${p.resends} resends`);
+	' "$@"
+}
+
+# --pool: every session of the thread shares 6 keep-alive connections (a browser profile).
+# Against the worker itself nothing resets them: at most 6 pooled connections, no resend.
+for mode in polling upgrade; do
+	run=$((run + 1))
+	upgrades=$([ "$mode" = upgrade ] && echo $N || echo 0)
+	timeout 90 "$SIOLOAD" --url "$url" --mode "$mode" --pool 6 --sessions "$N" --concurrency 3 \
+		--acks 3 --deadline 60 --timeout 20 --json --quiet >"$tmp/out.$run" 2>"$tmp/err.$run"
+	rc=$?
+	[ $rc -eq 0 ] || fail "$mode --pool 6: exit $rc: $(head -c 600 "$tmp/err.$run") $(cat "$tmp/out.$run")"
+	msg=$(check_json "$tmp/out.$run" "$mode" false $N "$wpid" "$upgrades" 2>&1) ||
+		fail "$mode --pool 6: bad JSON: $(echo "$msg" | grep -m1 Error)"
+	msg=$(check_pool "$tmp/out.$run" $N 6 0 0 2>&1) || fail "$mode --pool 6: $(echo "$msg" | grep -m1 Error)"
+	echo "ok   $mode --pool 6: $msg"
+done
+
+# The resend path: a proxy in front of the worker resets (RST, no response byte) every 4th
+# request that arrives on a REUSED connection, as siosteer's repair program does to a
+# request of another worker's session. sioload must resend those requests (POST bodies
+# included) and every session must still succeed; with --max-resends 0 sessions must fail,
+# which shows the resets really hit requests.
+python3 tools/sioload/tests/rst_proxy.py --upstream "127.0.0.1:$port" --every 4 \
+	>"$tmp/proxy.out" 2>"$tmp/proxy.err" &
+ppid=$!
+pport=
+for _ in $(seq 1 50); do
+	pport=$(sed -n 's/^ready port=\([0-9]*\)$/\1/p' "$tmp/proxy.out")
+	[ -n "$pport" ] && break
+	sleep 0.1
+done
+[ -n "$pport" ] || fail "rst_proxy.py did not start: $(cat "$tmp/proxy.err")"
+for mode in polling upgrade; do
+	run=$((run + 1))
+	upgrades=$([ "$mode" = upgrade ] && echo 200 || echo 0)
+	timeout 90 "$SIOLOAD" --url "http://127.0.0.1:$pport" --mode "$mode" --pool 4 --sessions 200 \
+		--concurrency 2 --acks 3 --deadline 60 --timeout 20 --json --quiet >"$tmp/out.$run" 2>"$tmp/err.$run"
+	rc=$?
+	[ $rc -eq 0 ] || fail "$mode --pool 4 through rst_proxy: exit $rc: $(head -c 600 "$tmp/err.$run") $(cat "$tmp/out.$run")"
+	msg=$(check_json "$tmp/out.$run" "$mode" false 200 "$wpid" "$upgrades" 2>&1) ||
+		fail "$mode --pool 4 through rst_proxy: bad JSON: $(echo "$msg" | grep -m1 Error)"
+	msg=$(check_pool "$tmp/out.$run" 200 100000 1 2>&1) ||
+		fail "$mode --pool 4 through rst_proxy: $(echo "$msg" | grep -m1 Error)"
+	echo "ok   $mode --pool 4, reused connections reset: $msg"
+done
+timeout 60 "$SIOLOAD" --url "http://127.0.0.1:$pport" --mode polling --pool 4 --max-resends 0 \
+	--sessions 100 --concurrency 2 --deadline 30 --timeout 10 --json --quiet --show-errors 0 \
+	>"$tmp/noresend.json" 2>&1
+rc=$?
+kill "$ppid" 2>/dev/null
+wait "$ppid" 2>/dev/null
+ppid=
+resets=$(sed -n 's/^stats .*resets=\([0-9]*\).*/\1/p' "$tmp/proxy.out")
+httperr=$(sed -n 's/.*"http_error":\([0-9]*\).*/\1/p' "$tmp/noresend.json")
+if [ "$rc" -ne 1 ] || [ "${httperr:-0}" -le 0 ]; then
+	fail "--max-resends 0 through rst_proxy: exit $rc, http_error ${httperr:-?} (want exit 1, > 0)"
+fi
+[ "${resets:-0}" -gt 0 ] || fail "rst_proxy.py reset nothing: $(cat "$tmp/proxy.out")"
+echo "ok   rst_proxy reset $resets requests on reused connections; without resends $httperr of 100 sessions fail (http_error)"
 
 # A failing run must say so: nothing listens on port 1 of 127.0.0.1.
 timeout 30 "$SIOLOAD" --url http://127.0.0.1:1 --mode polling -n 5 -c 2 --json --quiet --show-errors 0 >"$tmp/refused" 2>&1

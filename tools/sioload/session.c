@@ -14,7 +14,11 @@
  *
  * With --new-conn every HTTP request goes on a new TCP connection and asks
  * `Connection: close`; otherwise the GET and the POST side each reuse a keep-alive
- * connection while the server lets them. */
+ * connection while the server lets them. With --pool N all sessions of a thread share N
+ * keep-alive connections like a browser profile: a request takes the most recently used
+ * idle one, else opens one while fewer than N exist, else queues (FIFO); a request whose
+ * REUSED connection dies before any response byte is resent (Chromium's
+ * ShouldResendRequest), one on a new connection is not. WebSockets never use the pool. */
 #include "sioload.h"
 #include "eio.h"
 #include "ws.h"
@@ -52,6 +56,9 @@ struct session {
 	struct buf req[2];      /* request in flight per slot (kept for a keep-alive retry) */
 	enum req_kind rq[2];
 	bool req_retried[2], req_close[2];
+	struct pwait pw[2];     /* --pool: the slot's request waiting for a connection */
+	unsigned resends[2];    /* --pool: resends of the slot's current request */
+	struct http_resp rresp; /* --pool: the response, moved off its connection */
 	struct buf q;           /* polling: packets waiting for the next POST */
 	struct buf tmp;
 	bool live;              /* false once counted and released */
@@ -143,8 +150,38 @@ static void add_query(struct session *s, struct buf *b, const char *transport, b
 	}
 }
 
+static void pool_unqueue(struct worker *w, struct pwait *p)
+{
+	if (!p->queued)
+		return;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		w->pq_head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		w->pq_tail = p->prev;
+	p->next = p->prev = NULL;
+	p->queued = false;
+}
+
+static void pool_enqueue(struct worker *w, struct pwait *p)
+{
+	p->next = NULL;
+	p->prev = w->pq_tail;
+	if (w->pq_tail)
+		w->pq_tail->next = p;
+	else
+		w->pq_head = p;
+	w->pq_tail = p;
+	p->queued = true;
+}
+
 static void drop_conns(struct session *s, bool graceful)
 {
+	pool_unqueue(s->w, &s->pw[SL_GET]);
+	pool_unqueue(s->w, &s->pw[SL_POST]);
 	for (int i = 0; i < 2; i++)
 		if (s->pc[i]) {
 			conn_retire(s->pc[i], graceful && !s->pc[i]->busy);
@@ -172,7 +209,11 @@ static void fail(struct session *s, enum reason r, const char *fmt, ...)
 	session_release(s);
 }
 
-static bool busy(const struct session *s, enum slot sl) { return s->pc[sl] && s->pc[sl]->busy; }
+/* A request of that slot is in flight (or, with --pool, waiting for a connection). */
+static bool busy(const struct session *s, enum slot sl)
+{
+	return (s->pc[sl] && s->pc[sl]->busy) || s->pw[sl].queued;
+}
 
 static bool port_shortage(int err) { return err == EADDRNOTAVAIL || err == EADDRINUSE || err == EAGAIN; }
 
@@ -189,11 +230,113 @@ static void retry_later(struct session *s, enum retry what)
 
 /* ---- polling requests ---- */
 
+static void pool_issue(struct session *s, enum slot sl, bool from_queue);
+
+static bool conn_died(int err)
+{
+	return err == ECONNRESET || err == EPIPE || err == ECONNABORTED || err == ENOTCONN;
+}
+
+/* --pool: the request on c (a REUSED connection) met EOF or a reset before any byte of
+ * the response: resend it, like Chromium's ShouldResendRequest, on another connection. */
+static void pool_resend(struct session *s, enum slot sl, struct conn *c, const char *why)
+{
+	struct worker *w = s->w;
+	s->pc[sl] = NULL;
+	conn_retire(c, false);
+	if (s->resends[sl] >= w->o->max_resends) {
+		fail(s, R_HTTP_ERROR, "%s: reused connection %s before the response, %u resends already",
+		     sl == SL_POST ? "POST" : "GET", why, s->resends[sl]);
+		return;
+	}
+	s->resends[sl]++;
+	w->st.resends++;
+	pool_issue(s, sl, false);
+}
+
+/* Send s->req[sl] on c, which becomes that slot's connection. */
+static void send_on(struct session *s, enum slot sl, struct conn *c)
+{
+	struct worker *w = s->w;
+	s->pc[sl] = c;
+	c->s = s;
+	s->backoff[sl == SL_GET ? RT_GET : RT_POST] = 0;
+	http_resp_reset(&c->resp);
+	buf_reset(&c->in);
+	if (buf_add(&c->out, buf_data(&s->req[sl]), buf_avail(&s->req[sl]))) {
+		fail(s, R_PROTOCOL_ERROR, "out of memory");
+		return;
+	}
+	c->busy = true;
+	c->nreq++;
+	w->st.http_requests++;
+	if (c->pooled && c->nreq > 1)
+		w->st.pool_reused++;
+	if (conn_flush(c)) {
+		int e = errno;
+		if (c->pooled && c->nreq > 1 && conn_died(e))
+			pool_resend(s, sl, c, strerror(e));
+		else
+			fail(s, R_HTTP_ERROR, "send: %s", strerror(e));
+	}
+}
+
+/* --pool: put s->req[sl] on the MRU idle pooled connection, or a new one while fewer
+ * than --pool exist, or queue it. Waiters go first unless from_queue (their turn). */
+static void pool_issue(struct session *s, enum slot sl, bool from_queue)
+{
+	struct worker *w = s->w;
+	const struct opts *o = w->o;
+	struct conn *c = NULL;
+	if (s->pw[sl].queued)
+		return;
+	if (from_queue || !w->pq_head) {
+		c = pool_take_idle(w);
+		if (!c && w->pool_count < o->pool) {
+			int err = 0;
+			c = conn_open(w, s, s->src, &err);
+			if (!c) {
+				if (port_shortage(err)) {
+					retry_later(s, sl == SL_GET ? RT_GET : RT_POST);
+					return;
+				}
+				fail(s, R_CONNECT_ERROR, "connect: %s", strerror(err));
+				return;
+			}
+			c->pooled = true;
+			w->pool_count++;
+			w->st.pool_connections++;
+		}
+	}
+	if (!c) {
+		pool_enqueue(w, &s->pw[sl]);
+		w->st.pool_waits++;
+		return;
+	}
+	send_on(s, sl, c);
+}
+
+void pool_dispatch(struct worker *w)
+{
+	const struct opts *o = w->o;
+	for (unsigned guard = 0; w->pq_head && guard < 100000; guard++) {
+		if (!w->pool_nidle && w->pool_count >= o->pool)
+			return;
+		struct pwait *p = w->pq_head;
+		pool_unqueue(w, p);
+		pool_issue(p->s, (enum slot)p->slot, true);
+	}
+}
+
 /* Put s->req[sl] on that slot's connection, opening one if needed. */
 static void issue(struct session *s, enum slot sl)
 {
 	struct worker *w = s->w;
 	struct conn *c = s->pc[sl];
+	if (w->o->pool) {
+		pool_issue(s, sl, false);
+		return;
+	}
 	if (c && (c->eof || c->close_after || c->busy || w->o->new_conn)) {
 		conn_retire(c, !c->busy);
 		s->pc[sl] = c = NULL;
@@ -239,6 +382,7 @@ static void http_send(struct session *s, enum slot sl, enum req_kind rq, const c
 	}
 	s->rq[sl] = rq;
 	s->req_retried[sl] = false;
+	s->resends[sl] = 0;
 	s->req_close[sl] = o->new_conn;
 	issue(s, sl);
 }
@@ -306,6 +450,41 @@ static void succeed(struct session *s)
 		ws_send(s, WS_TEXT, buf_data(&s->tmp), buf_avail(&s->tmp));
 		static const char bye[2] = {0x03, (char)0xe8}; /* 1000 normal closure */
 		ws_send(s, WS_CLOSE, bye, 2);
+	} else if (o->pool) {
+		/* --pool: no GET is pending here (its answer carried the last ack), so only
+		 * POST 41<RS>1, fire-and-forget: on the MRU idle pooled connection if no
+		 * request waits for one, else on a new unpooled one asking `Connection: close`. */
+		buf_add(&s->tmp, "\x1e" "1", 2);
+		struct conn *c = w->pq_head ? NULL : pool_take_idle(w);
+		struct buf q = {0}, rq = {0};
+		add_query(s, &q, "polling", true);
+		http_request(&rq, "POST", o->host, o->path, buf_data(&q), buf_avail(&q),
+			     buf_data(&s->tmp), buf_avail(&s->tmp), !c);
+		int err;
+		if (c) {
+			c->detached = true;
+			w->ndetached++;
+			http_resp_reset(&c->resp);
+			buf_reset(&c->in);
+			c->nreq++;
+			w->st.pool_reused++;
+		} else {
+			c = conn_open(w, NULL, s->src, &err); /* best effort; no retry */
+		}
+		if (c) {
+			buf_add(&c->out, buf_data(&rq), buf_avail(&rq));
+			w->st.http_requests++;
+			if (conn_flush(c) && c->detached) {
+				c->detached = false;
+				w->ndetached--;
+				pool_release(c); /* closes it: eof/fd checked there */
+				c = NULL;
+			}
+			if (c && !c->detached)
+				conn_retire(c, true);
+		}
+		buf_free(&q);
+		buf_free(&rq);
 	} else {
 		/* polling: engine.io-client would have re-polled already (a GET pending) and now
 		 * POSTs 41<RS>1; the server then ends the GET with a noop. Both requests ask
@@ -570,6 +749,7 @@ static void poll_kick(struct session *s)
 		return;
 	if (s->probe_ok) {
 		s->t_retry[RT_GET] = 0; /* no new GET */
+		pool_unqueue(s->w, &s->pw[SL_GET]); /* --pool: a GET not sent yet is dropped */
 		if (!busy(s, SL_GET) && !busy(s, SL_POST) && !s->t_retry[RT_POST])
 			do_upgrade(s);
 		return;
@@ -593,12 +773,27 @@ static void poll_kick(struct session *s)
 static void on_http_response(struct session *s, enum slot sl, struct conn *c)
 {
 	struct http_resp *r = &c->resp;
-	const char *body = r->body.p ? buf_data(&r->body) : "";
-	size_t blen = buf_avail(&r->body);
 	enum req_kind rq = s->rq[sl];
 	c->busy = false;
 	if (r->conn_close || s->req_close[sl])
 		c->close_after = true;
+	if (s->w->o->pool) {
+		/* The connection goes back to the pool at once (another request may take it
+		 * before this answer is handled): the response moves to the session, and the
+		 * connection gets the session's spare body buffer. */
+		struct buf spare = s->rresp.body;
+		s->rresp = c->resp;
+		c->resp.body = spare;
+		r = &s->rresp;
+		s->pc[sl] = NULL;
+		if (c->close_after)
+			conn_retire(c, true);
+		else
+			pool_release(c);
+		c = NULL;
+	}
+	const char *body = r->body.p ? buf_data(&r->body) : "";
+	size_t blen = buf_avail(&r->body);
 	if (r->status != 200) {
 		if (rq == RQ_HANDSHAKE)
 			fail(s, R_CONNECT_ERROR, "handshake: HTTP %d %s", r->status, body_snip(r));
@@ -610,7 +805,7 @@ static void on_http_response(struct session *s, enum slot sl, struct conn *c)
 			     body_snip(r));
 		return;
 	}
-	if (c->close_after) { /* the server closes it: let it drain, use a new one next time */
+	if (c && c->close_after) { /* the server closes it: let it drain, use a new one next time */
 		s->pc[sl] = NULL;
 		conn_retire(c, true);
 	}
@@ -758,6 +953,15 @@ void session_io(struct session *s, struct conn *c, int err)
 		return;
 	}
 	if (err) {
+		if (!ws && o->pool && c->busy && !c->resp.got && !c->connecting && conn_died(err)) {
+			if (c->nreq > 1) {
+				pool_resend(s, (enum slot)sl, c, strerror(err));
+				return;
+			}
+			fail(s, R_HTTP_ERROR, "new connection: %s before the response (not resent)",
+			     strerror(err));
+			return;
+		}
 		if (c->nreq <= 1 && !c->resp.got && (c->connecting || err == ECONNREFUSED))
 			fail(s, ws && o->mode == MODE_UPGRADE ? R_UPGRADE_FAILED : R_CONNECT_ERROR,
 			     "connect: %s", strerror(err));
@@ -784,6 +988,14 @@ void session_io(struct session *s, struct conn *c, int err)
 	if (rc == HTTP_MORE) {
 		if (!c->eof)
 			return;
+		if (!ws && o->pool && !c->resp.got) {
+			if (c->nreq > 1) {
+				pool_resend(s, (enum slot)sl, c, "closed");
+				return;
+			}
+			fail(s, R_HTTP_ERROR, "new connection closed before the response (not resent)");
+			return;
+		}
 		/* The server closed a reused keep-alive connection before answering: resend
 		 * once on a new connection, as HTTP clients do. */
 		if (!ws && c->nreq > 1 && !c->resp.got && !s->req_retried[sl]) {
@@ -846,6 +1058,10 @@ void session_start(struct worker *w, uint64_t idx)
 	s->wsst = WS_NONE;
 	s->src = o->nsrc ? &o->src[idx % o->nsrc] : NULL;
 	s->pc[0] = s->pc[1] = s->wc = NULL;
+	for (int i = 0; i < 2; i++) {
+		s->pw[i] = (struct pwait){.s = s, .slot = i};
+		s->resends[i] = 0;
+	}
 	s->rq[0] = s->rq[1] = RQ_NONE;
 	buf_reset(&s->q);
 	s->emit_in_q = s->connected = s->probe_ok = false;
@@ -906,6 +1122,7 @@ void sessions_free(struct worker *w)
 		buf_free(&s->req[0]);
 		buf_free(&s->req[1]);
 		buf_free(&s->tmp);
+		buf_free(&s->rresp.body);
 		free(s);
 	}
 }

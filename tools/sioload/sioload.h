@@ -31,6 +31,8 @@ struct opts {
 	size_t echo_bytes;
 	bool json, quiet, progress;
 	int show_errors;
+	unsigned pool;        /* --pool N: per-thread shared keep-alive pool of N connections; 0: off */
+	unsigned max_resends; /* --pool: resends of one request after reused connections died */
 };
 
 /* Progress counters shared by all threads (relaxed atomics). */
@@ -43,11 +45,22 @@ struct shared {
 struct session;
 struct worker;
 
+/* --pool: a polling request waiting for a pooled connection (FIFO per thread). */
+struct pwait {
+	struct session *s;
+	int slot;
+	bool queued;
+	struct pwait *next, *prev;
+};
+
 struct conn {
 	int fd;                 /* -1 once closed */
 	struct session *s;      /* owner; NULL while draining or free */
 	struct worker *w;
 	bool connecting, eof, ws, busy, close_after, in_drain;
+	bool pooled;            /* --pool: counts against the thread's pool */
+	bool pool_idle;         /* in the pool's idle list (linked through next/prev) */
+	bool detached;          /* pooled, carrying a fire-and-forget request of an ended session */
 	unsigned nreq;          /* requests sent on this connection */
 	uint64_t drain_until;
 	struct buf in, out;
@@ -71,6 +84,9 @@ struct worker {
 	struct conn *free_conns, *zombies;
 	struct conn drain;         /* list head of draining connections */
 	size_t ndrain;
+	struct conn pool_idle;     /* --pool: list head of idle pooled connections, MRU first */
+	size_t pool_nidle, pool_count, ndetached;
+	struct pwait *pq_head, *pq_tail; /* requests waiting for a pooled connection */
 	char *echo_str;
 	unsigned tok;              /* t= cache-buster counter */
 	struct stats st;
@@ -101,6 +117,9 @@ void conn_event(struct conn *c, uint32_t events);
 void conn_retire(struct conn *c, bool graceful); /* detach from its session */
 void conn_reap(struct worker *w);              /* after an epoll batch */
 void conn_drain_expire(struct worker *w, bool all);
+struct conn *pool_take_idle(struct worker *w);  /* MRU idle pooled connection or NULL */
+void pool_release(struct conn *c);             /* a pooled connection is idle again */
+void pool_close_idle(struct worker *w);
 
 /* session.c */
 void session_start(struct worker *w, uint64_t idx);
@@ -108,6 +127,7 @@ void session_io(struct session *s, struct conn *c, int err); /* data/eof or sock
 void session_tick(struct session *s);    /* timeouts and retries */
 void session_abort(struct session *s);   /* the --deadline hit */
 void sessions_free(struct worker *w);
+void pool_dispatch(struct worker *w);    /* hand free pool capacity to waiting requests */
 
 /* loop.c */
 void *worker_run(void *arg);

@@ -118,6 +118,10 @@ void stats_merge(struct stats *into, const struct stats *from)
 	into->port_retries += from->port_retries;
 	into->keepalive_retries += from->keepalive_retries;
 	into->pings += from->pings;
+	into->pool_connections += from->pool_connections;
+	into->pool_reused += from->pool_reused;
+	into->pool_waits += from->pool_waits;
+	into->resends += from->resends;
 	into->cut_by_deadline += from->cut_by_deadline;
 	into->bytes_out += from->bytes_out;
 	into->bytes_in += from->bytes_in;

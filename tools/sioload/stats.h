@@ -49,6 +49,10 @@ struct stats {
 	uint64_t port_retries;      /* connect() EADDRNOTAVAIL: local ports exhausted, retried */
 	uint64_t keepalive_retries; /* request resent after a reused connection closed */
 	uint64_t pings;             /* engine.io pings answered */
+	uint64_t pool_connections;  /* --pool: pooled connections opened */
+	uint64_t pool_reused;       /* --pool: requests sent on a reused pooled connection */
+	uint64_t pool_waits;        /* --pool: requests that queued for a pooled connection */
+	uint64_t resends;           /* --pool: requests resent after a reused connection died */
 	uint64_t cut_by_deadline;   /* sessions counted as timeout because --deadline hit */
 	uint64_t bytes_out, bytes_in;
 	struct hist ack_rtt;        /* µs, emit sent -> ack received */

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""A browser's connection pool in miniature, against siosteer's repair of kept-alive
+connections. Usage: keepalive-repair.py HOST PORT SESSIONS
+
+One kept-alive connection K carries requests of every session, as a browser's pool does:
+  1. SESSIONS handshakes, every other one on K (a kept-alive connection, so the learner
+     must learn a handshake that is not the connection's first request) and the rest on
+     new connections (placed by siosteer, so spread over workers);
+  2. for each session, a `POST ...&sid=X` (Socket.IO CONNECT, `40`) on K. If K belongs to
+     X's worker the answer is `ok`; if not, siosteer must reset K before any answer byte,
+     and the request is resent on a new connection (which becomes the new K), as browsers
+     do. A 400 (`Session ID unknown`) or any answer other than `ok` is a failure.
+Prints one JSON line: sids, answered on K, reset (and resent), failures.
+"""
+import json
+import socket
+import sys
+
+host, port, sessions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+PATH = "/socket.io/?EIO=4&transport=polling"
+
+
+def connect():
+    c = socket.create_connection((host, port), timeout=5)
+    return c
+
+
+def request(c, method, path, body=b""):
+    """Send one request; return (status, body) or None if the connection was reset or
+    closed before any answer byte."""
+    head = "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n" % (method, path, host)
+    if method == "POST":
+        head += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n" % len(body)
+    try:
+        c.sendall(head.encode() + b"\r\n" + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            d = c.recv(65536)
+            if not d:
+                return None if not data else ("cut", data)
+            data += d
+    except (ConnectionResetError, BrokenPipeError):
+        return None if not data else ("cut", data)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    n = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            n = int(v)
+    while len(rest) < n:
+        d = c.recv(65536)
+        if not d:
+            break
+        rest += d
+    return status, rest[:n]
+
+
+def open_sid(body):
+    text = body.decode()
+    assert text.startswith('0{"sid":"'), text[:80]
+    return json.loads(text[1:])["sid"]
+
+
+out = {"sids": [], "on_kept_alive": 0, "handshakes_on_reused": 0, "reset": 0,
+       "answered_on_k": 0, "resent_ok": 0, "failures": []}
+k = connect()
+for i in range(sessions):
+    if i % 2 == 0:
+        r = request(k, "GET", PATH)
+        if i:
+            out["handshakes_on_reused"] += 1
+    else:
+        c = connect()
+        r = request(c, "GET", PATH)
+        c.close()
+    if not r or r[0] != 200:
+        out["failures"].append("handshake %d: %r" % (i, r))
+        continue
+    out["sids"].append(open_sid(r[1]))
+
+for sid in out["sids"]:
+    path = "%s&sid=%s" % (PATH, sid)
+    r = request(k, "POST", path, b"40")
+    if r is None:
+        out["reset"] += 1
+        k.close()
+        k = connect()           # the browser resends on another (here: a new) connection
+        r = request(k, "POST", path, b"40")
+        if r == (200, b"ok"):
+            out["resent_ok"] += 1
+        else:
+            out["failures"].append("resent %s: %r" % (sid, r))
+    elif r == (200, b"ok"):
+        out["answered_on_k"] += 1
+    else:
+        out["failures"].append("on K %s: %r" % (sid, r))
+k.close()
+print(json.dumps(out))
+sys.exit(1 if out["failures"] else 0)
