@@ -106,7 +106,7 @@ run_clients() {
 	[[ -n $out ]] || fail "$label: no JSON from sio-clients (rc=$rc): $(tail -3 "$SST_TMP/clients-${label//\//-}.log")"
 	echo "$label clients: $(cut -c1-300 <<<"$out")"
 	python3 - "$label" "$tr" "$SESSIONS" "$WORKER_PIDS" "$KEY" "$out" "$st0" "$st1" "$s0" "$s1" \
-		"$((SECONDS - t0))" <<'PY'
+		"$((SECONDS - t0))" <<'PY' || ERRORS=$((ERRORS + 1))
 import json, sys
 label, tr, n, pids, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sorted(int(p) for p in sys.argv[4].split(",")), sys.argv[5]
 c = json.loads(sys.argv[6])
@@ -162,7 +162,6 @@ for e in errs:
     print(f"ERROR {label}: {e}")
 sys.exit(1 if errs else 0)
 PY
-	(($? == 0)) || ERRORS=$((ERRORS + 1))
 }
 
 echo "sid_python: KEY=$KEY WORKERS=$WORKERS SESSIONS=$SESSIONS CONCURRENCY=$CONCURRENCY servers: $SERVERS"
