@@ -37,11 +37,33 @@ LDLIBS  += $(REDIS_LIBS) -lpthread -lm
 BPF_PROGS := select learn gate tw_reset repair
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
-SIOSTEER_SRCS := $(wildcard loader/*.c) $(wildcard userspace/*.c)
-SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
 BPF_HDRS  := $(wildcard bpf/*.h)
 
-.PHONY: all deps test demo clean format
+# Layers, from the bottom: each may include only its own headers and those of the layers
+# below it, which its -I list enforces (there is no #include "../").
+#   bpf/               BPF programs and the headers they share with user space (the ABI)
+#   userspace/common/  logging, clocks
+#   loader/            load, pin, adopt, tables, Maglev, tc/XDP, syncookies (loader.h)
+#   userspace/emit/    the C emit library (public header: include/siosteer_emit.h)
+#   userspace/agent/   supervisor, listeners, drain/weight applier, Redis bridge
+#   userspace/cli/     the siosteer command: option table, one file per command
+INC_bpf    := -I$(BUILD) -Ibpf
+INC_common := -Iuserspace/common
+INC_loader := $(INC_bpf) $(INC_common) -Iloader
+INC_emit   := -Iinclude -Iuserspace/emit
+INC_agent  := $(INC_loader) $(INC_emit) -Iuserspace/agent
+INC_cli    := $(INC_agent) -Iuserspace/cli
+LAYERS     := userspace/common loader userspace/emit userspace/agent userspace/cli
+$(BUILD)/obj/userspace/common/%.o: INC := $(INC_common)
+$(BUILD)/obj/loader/%.o: INC := $(INC_loader)
+$(BUILD)/obj/userspace/emit/%.o: INC := $(INC_emit)
+$(BUILD)/obj/userspace/agent/%.o: INC := $(INC_agent)
+$(BUILD)/obj/userspace/cli/%.o: INC := $(INC_cli)
+
+SIOSTEER_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/*.c))
+SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps test demo clean format check-layers
 # Keep BPF objects and skeletons: they are inputs of several rules.
 .SECONDARY:
 all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer $(BUILD)/libsiosteer_emit.a
@@ -60,17 +82,20 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: %.c $(SKELS) $(BPF_HDRS) $(wildcard loader/*.h userspace/*.h)
+# -MMD -MP: each object depends on exactly the headers it includes. The skeletons come
+# first (order-only): the loader's sources include them.
+$(BUILD)/obj/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(filter-out -I%,$(CFLAGS)) $(INC) -MMD -MP -c $< -o $@
+-include $(SIOSTEER_OBJS:.o=.d)
 
 $(BUILD)/siosteer: $(SIOSTEER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# The C emit API for workers (userspace/siosteer_emit.h): link with $(REDIS_LIBS).
-EMIT_LIB_OBJS := $(BUILD)/obj/userspace/emit.o $(BUILD)/obj/userspace/redis_url.o
+# The C emit API for workers (include/siosteer_emit.h): link with $(REDIS_LIBS).
+EMIT_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/emit/*.c))
 $(BUILD)/libsiosteer_emit.a: $(EMIT_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -80,7 +105,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 $(BUILD)/tests/test_maglev: tests/unit/test_maglev.c loader/maglev.c $(BPF_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -o $@ tests/unit/test_maglev.c loader/maglev.c
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ tests/unit/test_maglev.c loader/maglev.c
 $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -94,16 +119,22 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 deps:
 	$(Q)tools/install-deps.sh
 
-test: deps
+test: deps check-layers
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(EXTRA_TEST_BINS)
 	$(Q)tests/run.sh
+
+# The layer rule: a source reaches another folder only through its -I list, never "../".
+check-layers:
+	$(Q)! grep -rn '#include "\.\./' bpf loader userspace include tests tools \
+		--include='*.[ch]' --exclude-dir=node_modules || \
+		{ echo "siosteer: the includes above climb out of their layer" >&2; exit 1; }
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
 
 format:
-	$(Q)clang-format -i bpf/*.[ch] loader/*.[ch] userspace/*.[ch] tests/unit/*.c
+	$(Q)clang-format -i bpf/*.[ch] loader/*.[ch] userspace/*/*.[ch] include/*.h tests/unit/*.c
 
 clean:
 	$(Q)rm -rf $(BUILD)

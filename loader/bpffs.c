@@ -8,7 +8,7 @@
 #include <linux/magic.h>
 
 #include "bpffs.h"
-#include "../userspace/log.h"
+#include "log.h"
 
 #define SYS_BPFFS "/sys/fs/bpf"
 

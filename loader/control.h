@@ -16,7 +16,7 @@
 #define SIOSTEER_CONTROL_H
 
 #include <stdbool.h>
-#include "../bpf/siosteer.h"
+#include "siosteer.h"
 
 struct siosteer_pinned;
 

@@ -21,7 +21,7 @@
 #include "maglev.h"
 #include "pinned.h"
 #include "select.skel.h"
-#include "../userspace/log.h"
+#include "log.h"
 
 #ifndef SO_DETACH_REUSEPORT_BPF
 #define SO_DETACH_REUSEPORT_BPF 68

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../bpf/siosteer.h"
+#include "siosteer.h"
 
 struct siosteer_opts {
 	const char *pin_root;	/* NULL: $SIOSTEER_PIN_ROOT or SIOSTEER_PIN_ROOT_DEFAULT */

@@ -20,12 +20,12 @@
 #include "learn.skel.h"
 #include "tw_reset.skel.h"
 #include "repair.skel.h"
-#include "../bpf/gate.h"
-#include "../bpf/tw_reset.h"
-#include "../bpf/repair.h"
+#include "gate.h"
+#include "tw_reset.h"
+#include "repair.h"
 #include "sid_parse.h"
-#include "../userspace/log.h"
-#include "../userspace/syncookies.h"
+#include "log.h"
+#include "syncookies.h"
 
 static const char *const learn_maps[] = {
 	SIOSTEER_MAP_SIDS,

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "maglev.h"
-#include "../bpf/addr_hash.h"
-#include "../bpf/siosteer.h"
+#include "addr_hash.h"
+#include "siosteer.h"
 
 /* Per-slot permutation: offset and skip from two independent hashes of the slot number. */
 struct perm {

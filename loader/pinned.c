@@ -8,7 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "pinned.h"
-#include "../userspace/log.h"
+#include "log.h"
 
 const char *siosteer_pin_root(const char *explicit_root)
 {

@@ -7,7 +7,7 @@
 #define SIOSTEER_PINNED_H
 
 #include <stdbool.h>
-#include "../bpf/siosteer.h"
+#include "siosteer.h"
 
 struct siosteer_pinned {
 	int slots_fd, tables_fd, state_fd, counters_fd, owners_fd, meta_fd;

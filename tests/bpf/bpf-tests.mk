@@ -10,7 +10,7 @@ $(BUILD)/tests/sid_parse_test.bpf.o: tests/bpf/sid_parse_test.bpf.c bpf/sid_pars
 $(BUILD)/tests/test_sid_parse_bpf: tests/bpf/test_sid_parse_bpf.c bpf/sid_parse.h $(BUILD)/tests/sid_parse_test.bpf.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< -lbpf
 
 $(BUILD)/tests/tw_reset_test: tests/bpf/tw_reset_test.c bpf/tw_reset.h $(BUILD)/tw_reset.bpf.o
 	$(call msg,CC,$@)

@@ -29,7 +29,7 @@
 #include <bpf/libbpf.h>
 
 #define SID_CASES_ONLY
-#include "../unit/test_sid_parse.c"
+#include "test_sid_parse.c"
 
 #define PAYLOAD_OFF 14
 #define XDP_DROP    1

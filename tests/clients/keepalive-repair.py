@@ -5,7 +5,9 @@ connections. Usage: keepalive-repair.py HOST PORT SESSIONS
 One kept-alive connection K carries requests of every session, as a browser's pool does:
   1. SESSIONS handshakes, every other one on K (a kept-alive connection, so the learner
      must learn a handshake that is not the connection's first request) and the rest on
-     new connections (placed by siosteer, so spread over workers);
+     new connections (placed by siosteer, so spread over workers). With least-loaded
+     placement siosteer may reset K under a handshake when K's worker has more sessions
+     than the others; the handshake is then resent on a new connection (the new K);
   2. for each session, a `POST ...&sid=X` (Socket.IO CONNECT, `40`) on K. If K belongs to
      X's worker the answer is `ok`; if not, siosteer must reset K before any answer byte,
      and the request is resent on a new connection (which becomes the new K), as browsers
@@ -28,12 +30,12 @@ def connect():
 def request(c, method, path, body=b""):
     """Send one request; return (status, body) or None if the connection was reset or
     closed before any answer byte."""
+    data = b""
     head = "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n" % (method, path, host)
     if method == "POST":
         head += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n" % len(body)
     try:
         c.sendall(head.encode() + b"\r\n" + body)
-        data = b""
         while b"\r\n\r\n" not in data:
             d = c.recv(65536)
             if not d:
@@ -62,7 +64,7 @@ def open_sid(body):
     return json.loads(text[1:])["sid"]
 
 
-out = {"sids": [], "on_kept_alive": 0, "handshakes_on_reused": 0, "reset": 0,
+out = {"sids": [], "handshakes_on_reused": 0, "handshake_resets": 0, "reset": 0,
        "answered_on_k": 0, "resent_ok": 0, "failures": []}
 k = connect()
 for i in range(sessions):
@@ -70,6 +72,11 @@ for i in range(sessions):
         r = request(k, "GET", PATH)
         if i:
             out["handshakes_on_reused"] += 1
+        if r is None:
+            out["handshake_resets"] += 1
+            k.close()
+            k = connect()
+            r = request(k, "GET", PATH)
     else:
         c = connect()
         r = request(c, "GET", PATH)

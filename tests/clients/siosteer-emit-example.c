@@ -3,7 +3,7 @@
  * A C program emitting to Socket.IO clients with the siosteer emit API: what a C worker
  * does. Built and run by tests/ns/redis_emit.sh:
  *
- *   cc -Iuserspace tests/clients/siosteer-emit-example.c build/libsiosteer_emit.a \
+ *   cc -Iinclude tests/clients/siosteer-emit-example.c build/libsiosteer_emit.a \
  *      -lhiredis -lmsgpackc -ljansson -lm -o emit-example
  *   ./emit-example redis://127.0.0.1:6379 ROOM EVENT JSON
  */

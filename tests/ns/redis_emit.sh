@@ -129,7 +129,7 @@ none afterLeave a b c; CHECKS=$((CHECKS + 1))
 # The C API (libsiosteer_emit.a), as a C worker uses it: emit to roomB, then make roomB's
 # sockets join fromC; an emit to fromC reaches b.
 ROOT=$(cd "$SST_TESTS_DIR/.." && pwd)
-cc -Wall -I"$ROOT/userspace" -o "$SST_TMP/emit-example" "$SST_TESTS_DIR/clients/siosteer-emit-example.c" \
+cc -Wall -I"$ROOT/include" -o "$SST_TMP/emit-example" "$SST_TESTS_DIR/clients/siosteer-emit-example.c" \
 	"$ROOT/${BUILD:-build}/libsiosteer_emit.a" -lhiredis -lmsgpackc -ljansson -lm 2>"$SST_TMP/cc.log" ||
 	fail "build the C API example: $(head -3 "$SST_TMP/cc.log")"
 ns_srv "$SST_TMP/emit-example" "$URL" roomB fromC '{"lang":"C"}' || fail "C API example failed"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../bpf/siosteer.h"
-#include "../../loader/maglev.h"
+#include "siosteer.h"
+#include "maglev.h"
 
 #define M SIOSTEER_MAGLEV_SIZE
 

@@ -38,4 +38,4 @@ endif
 	$(Q)$(CC) $(SIOLOAD_CFLAGS) -o $@ $(SIOLOAD_OBJS) $(SIOLOAD_LDLIBS)
 
 $(BUILD)/sioload-unit: $(SIOLOAD_DIR)/tests/unit.c $(SIOLOAD_UNIT_OBJS) $(SIOLOAD_HDRS)
-	$(Q)$(CC) $(SIOLOAD_CFLAGS) -o $@ $(SIOLOAD_DIR)/tests/unit.c $(SIOLOAD_UNIT_OBJS)
+	$(Q)$(CC) $(SIOLOAD_CFLAGS) -I$(SIOLOAD_DIR) -o $@ $(SIOLOAD_DIR)/tests/unit.c $(SIOLOAD_UNIT_OBJS)

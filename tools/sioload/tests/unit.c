@@ -1,11 +1,11 @@
 /* sioload unit tests: SHA-1/base64, WebSocket accept and framing, HTTP response parsing
  * (fed byte by byte), engine.io / Socket.IO packets, histogram quantiles.
  * Built by tools/sioload/sioload.mk as $(BUILD)/sioload-unit; run by selftest.sh. */
-#include "../eio.h"
-#include "../http.h"
-#include "../sha1.h"
-#include "../stats.h"
-#include "../ws.h"
+#include "eio.h"
+#include "http.h"
+#include "sha1.h"
+#include "stats.h"
+#include "ws.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

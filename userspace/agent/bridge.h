@@ -6,7 +6,7 @@
  *
  * Steering never waits for it: the thread only reads the pinned maps and writes the
  * pinned control map, which the agent's own loop turns into table weights
- * (bridge_control.h). Redis being absent, slow, lost or garbage only changes the
+ * (control_apply.h). Redis being absent, slow, lost or garbage only changes the
  * bridge's state (logged once per change, shown by `siosteer status`).
  *
  * Redis layout (C = cluster, N = node, P = port):

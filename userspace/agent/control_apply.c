@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Drain and weights through the pinned control map (see bridge_control.h). */
+/* Drain and weights through the pinned control map (see control_apply.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "bridge_control.h"
+#include "control_apply.h"
 #include "log.h"
-#include "../loader/pinned.h"
+#include "pinned.h"
 
 static const char *const op_names[] = { [CTL_DRAIN] = "drain", [CTL_UNDRAIN] = "undrain",
 					[CTL_WEIGHT] = "weight" };

@@ -15,12 +15,12 @@
 
 #include "clock.h"
 #include "commands.h"
-#include "bridge_cli.h"
-#include "bridge_control.h"
+#include "cluster.h"
+#include "control_apply.h"
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
-#include "../loader/pinned.h"
+#include "pinned.h"
 
 static const char usage[] =
 	"Usage: siosteer drain   --port P [--slot N] [OPTIONS]\n"

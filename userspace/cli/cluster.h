@@ -4,11 +4,11 @@
  * `drain|undrain|weight --cluster`, answered from Redis by any host (see bridge.h for
  * the keys). Each returns the process exit status.
  */
-#ifndef SIOSTEER_BRIDGE_CLI_H
-#define SIOSTEER_BRIDGE_CLI_H
+#ifndef SIOSTEER_CLI_CLUSTER_H
+#define SIOSTEER_CLI_CLUSTER_H
 
 #include "opts.h"
-#include "bridge_control.h"
+#include "control_apply.h"
 
 int cluster_status(const struct cli *c);
 int cluster_sessions(const struct cli *c);

@@ -13,12 +13,12 @@
 
 #include "clock.h"
 #include "commands.h"
-#include "bridge_cli.h"
+#include "cluster.h"
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
 #include "sid_parse.h"
-#include "../loader/pinned.h"
+#include "pinned.h"
 
 static const char usage[] =
 	"Usage: siosteer sessions --port P [--sid SID] [--json] [--limit N] [--pin-root DIR]\n"

@@ -5,12 +5,12 @@
  * an agent's bridge thread); the agent's own loop reads it and feeds the weights to
  * siosteer_table_sync. Nothing else changes the table, so there is one writer of it.
  */
-#ifndef SIOSTEER_BRIDGE_CONTROL_H
-#define SIOSTEER_BRIDGE_CONTROL_H
+#ifndef SIOSTEER_CONTROL_APPLY_H
+#define SIOSTEER_CONTROL_APPLY_H
 
 #include <stdbool.h>
-#include "../loader/loader.h"
-#include "../loader/control.h"
+#include "loader.h"
+#include "control.h"
 
 /* How often the agent looks at the control map (well inside the 1 s promise). */
 #define CTL_POLL_MS 200

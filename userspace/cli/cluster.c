@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* status / sessions / drain for a whole cluster, from Redis (see bridge_cli.h). */
+/* status / sessions / drain for a whole cluster, from Redis (see cluster.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 
 #include "clock.h"
 #include "bridge.h"
-#include "bridge_cli.h"
+#include "cluster.h"
 #include "log.h"
 #include "redis_url.h"
 #include "sid_parse.h"

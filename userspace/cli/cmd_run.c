@@ -20,13 +20,13 @@
 #include "clock.h"
 #include "commands.h"
 #include "bridge.h"
-#include "bridge_control.h"
+#include "control_apply.h"
 #include "caps.h"
 #include "listen_sockets.h"
 #include "log.h"
 #include "opts.h"
 #include "supervisor.h"
-#include "../loader/pinned.h"
+#include "pinned.h"
 
 static const char usage[] =
 	"Usage: siosteer run --port P --workers N [OPTIONS] -- CMD [ARGS...]\n"

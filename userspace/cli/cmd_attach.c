@@ -22,12 +22,12 @@
 #include "clock.h"
 #include "commands.h"
 #include "bridge.h"
-#include "bridge_control.h"
+#include "control_apply.h"
 #include "caps.h"
 #include "listeners.h"
 #include "log.h"
 #include "opts.h"
-#include "../loader/pinned.h"
+#include "pinned.h"
 
 #define MAX_LISTENERS (SIOSTEER_MAX_SLOTS * 2)
 

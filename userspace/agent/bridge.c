@@ -30,11 +30,11 @@
 
 #include "clock.h"
 #include "bridge.h"
-#include "bridge_control.h"
+#include "control_apply.h"
 #include "log.h"
 #include "redis_url.h"
 #include "sid_parse.h"
-#include "../loader/pinned.h"
+#include "pinned.h"
 
 #define IO_TIMEOUT_S 1.0
 #define PIPE_CHUNK   1000

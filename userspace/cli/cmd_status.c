@@ -14,15 +14,15 @@
 
 #include "clock.h"
 #include "commands.h"
-#include "bridge_cli.h"
+#include "cluster.h"
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
-#include "../loader/pinned.h"
-#include "../loader/control.h"
-#include "../bpf/gate.h"
-#include "../bpf/tw_reset.h"
-#include "../bpf/repair.h"
+#include "pinned.h"
+#include "control.h"
+#include "gate.h"
+#include "tw_reset.h"
+#include "repair.h"
 
 static const char usage[] =
 	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"

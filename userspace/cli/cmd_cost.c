@@ -24,10 +24,10 @@
 #include "commands.h"
 #include "caps.h"
 #include "log.h"
-#include "../bpf/gate.h"
-#include "../bpf/tw_reset.h"
-#include "../bpf/repair.h"
-#include "../loader/pinned.h"
+#include "gate.h"
+#include "tw_reset.h"
+#include "repair.h"
+#include "pinned.h"
 
 static const char usage[] =
 	"Usage: siosteer cost --port P [--seconds S] [--iface IFACE] [--json] [--pin-root DIR]\n"

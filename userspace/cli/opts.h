@@ -6,7 +6,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "../loader/loader.h"
+#include "loader.h"
 
 struct cli {
 	struct siosteer_opts steer;	/* port, key, prefixes, pin root, interface */
