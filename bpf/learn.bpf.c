@@ -132,7 +132,9 @@ int siosteer_learn(struct __sk_buff *skb)
 	if (p.th->source != bpf_htons(port))
 		return TC_ACT_OK;
 	c->packets++;
-	if (!p.payload_len)
+	/* An RST carries no reply: the repair program's RST to a client keeps the request's
+	 * bytes as payload (and has no socket). */
+	if (!p.payload_len || p.th->rst)
 		return TC_ACT_OK;
 	/* A segment with payload leaves through its connection's full socket. */
 	sk = skb->sk;

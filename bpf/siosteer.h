@@ -161,10 +161,13 @@ enum siosteer_place {
  * --place least-loaded: a handshake that arrives on a kept-alive connection (a browser's
  * pool) stays on that connection's worker if the worker was given at most this many
  * sessions more than the least loaded one; otherwise the connection is reset and the
- * client's resend is placed afresh. A little slack spares resets while loads are even.
+ * client's resend is placed afresh. 0 (the default) is least-loaded to the letter, as
+ * the selector places: a page with 4 sessions gets 4 workers. Slack would spare a reset
+ * now and then, but with a browser's few sessions it let 3 of 4 share a worker (seen in
+ * tests/ns/sid_browser.sh); cross-worker requests cost far more resets than handshakes.
  */
 #ifndef SIOSTEER_PLACE_SLACK
-#define SIOSTEER_PLACE_SLACK 2
+#define SIOSTEER_PLACE_SLACK 0
 #endif
 
 /* A connection the selector placed, as the server sees it (IPv4 in word 0). */

@@ -31,34 +31,41 @@
 
 #define MAX_LISTENERS (SIOSTEER_MAX_SLOTS * 2)
 
-static const char attach_usage[] =
-	"Usage: siosteer attach IFACE --port P [OPTIONS]\n"
-	"\n"
-	"Steer the workers that listen on port P with SO_REUSEPORT (started by pm2, systemd,\n"
-	"containers, in any language): take their sockets into slots, attach the steering\n"
-	"program to their reuseport group, and keep watching: a new worker gets a slot, a\n"
-	"dead worker's slot is freed and the table rebuilt. Stops (and undoes everything)\n"
-	"on SIGTERM/SIGINT or 'siosteer detach'. Adopts state pinned by an earlier agent.\n"
-	"IFACE is the ingress interface (validated and recorded; used by sid steering).\n"
-	"\n"
-	"Options:\n"
-	"  --port P          TCP port the workers listen on (required)\n"
-	CLI_STEER_HELP
-	"  --interval S      seconds between scans for new or dead workers (default 0.5)\n"
-	CLI_BRIDGE_HELP
-	CLI_COMMON_HELP;
+static const enum cli_opt_id attach_opts[] = {
+	OPT_IFACE, OPT_PORT, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PLACE, OPT_GATE,
+	OPT_SESSIONS_MAX, OPT_INTERVAL, OPT_REDIS, OPT_CLUSTER_ARG, OPT_NODE, OPT_SID_TTL,
+	OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
+};
 
-static const char detach_usage[] =
-	"Usage: siosteer detach IFACE --port P [--pin-root DIR]\n"
-	"\n"
-	"Undo 'siosteer attach': stop the agent if it runs, detach the program from the\n"
-	"workers' reuseport group (the kernel hashes connections again) and remove the pins.\n";
+const struct cli_cmd cli_cmd_attach = {
+	.name = "attach",
+	.usage = "siosteer attach --iface IFACE --port P [OPTIONS]\n"
+		 "       siosteer attach IFACE --port P [OPTIONS]",
+	.about = "Steer the workers that listen on port P with SO_REUSEPORT (started by pm2,\n"
+		 "systemd, containers, in any language): take their sockets into slots, attach\n"
+		 "the steering program to their reuseport group, and keep watching: a new worker\n"
+		 "gets a slot, a dead worker's slot is freed and the table rebuilt. Stops (and\n"
+		 "undoes everything) on SIGTERM/SIGINT or 'siosteer detach'. Adopts state pinned\n"
+		 "by an earlier agent. IFACE is the ingress interface (validated and recorded;\n"
+		 "used by sid steering); it may also be given as the first operand.",
+	.opts = attach_opts,
+	.exit_status = "  0  stopped by SIGTERM/SIGINT or 'siosteer detach', everything undone\n"
+		       "  1  it could not start (the message says why)\n"
+		       "  2  the command line is wrong\n",
+};
 
-static const struct option longopts[] = {
-	CLI_STEER_OPTIONS,
-	{ "interval", required_argument, NULL, OPT_INTERVAL },
-	CLI_BRIDGE_OPTIONS,
-	{ NULL, 0, NULL, 0 },
+static const enum cli_opt_id detach_opts[] = {
+	OPT_IFACE, OPT_PORT, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
+};
+
+const struct cli_cmd cli_cmd_detach = {
+	.name = "detach",
+	.usage = "siosteer detach --iface IFACE --port P [--pin-root DIR]\n"
+		 "       siosteer detach IFACE --port P [--pin-root DIR]",
+	.about = "Undo 'siosteer attach': stop the agent if it runs, detach the program from the\n"
+		 "workers' reuseport group (the kernel hashes connections again) and remove the\n"
+		 "pins.",
+	.opts = detach_opts,
 };
 
 /* The reuseport group we steer: the family and bound address of the first listener. */
@@ -78,8 +85,8 @@ struct agent {
 	struct ctl_applier ctl;		/* drain and weights */
 };
 
-/* IFACE may come before or after the options. */
-static int parse_iface_cmd(int argc, char **argv, const char *usage, struct cli *c)
+/* IFACE: --iface, or the first operand (before or after the options). */
+static int parse_iface_cmd(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 {
 	const char *iface = NULL;
 	int err;
@@ -90,20 +97,24 @@ static int parse_iface_cmd(int argc, char **argv, const char *usage, struct cli 
 		argc--;
 		argv++;
 	}
-	err = cli_parse(argc, argv, longopts, usage, c);
+	err = cli_parse(argc, argv, cmd, c);
 	if (err)
 		return err;
-	if (!iface && optind < argc)
-		iface = argv[optind++];
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (!iface && c->first_arg < argc)
+		iface = argv[c->first_arg++];
+	if (cli_no_operands(argc, argv, cmd, c))
+		return -1;
+	if (iface && c->steer.ifname && strcmp(iface, c->steer.ifname)) {
+		log_error("%s: two interfaces, '%s' and '%s'", cmd->name, iface, c->steer.ifname);
 		return -1;
 	}
-	if (!iface || !c->port_set) {
-		log_error("needs an interface and --port (see --help)");
+	if (iface)
+		c->steer.ifname = iface;
+	if (!c->steer.ifname || !c->port_set) {
+		log_error("%s: needs --iface IFACE and --port P (see 'siosteer %s --help')",
+			  cmd->name, cmd->name);
 		return -1;
 	}
-	c->steer.ifname = iface;
 	return cli_check_steer(c);
 }
 
@@ -339,7 +350,7 @@ int cmd_attach(int argc, char **argv)
 
 	cli_defaults(&a.c);
 	a.ctl.fd = -1;
-	err = parse_iface_cmd(argc, argv, attach_usage, &a.c);
+	err = parse_iface_cmd(argc, argv, &cli_cmd_attach, &a.c);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (cli_check_bridge(&a.c))
@@ -420,7 +431,7 @@ int cmd_detach(int argc, char **argv)
 	int err, i;
 
 	cli_defaults(&c);
-	err = parse_iface_cmd(argc, argv, detach_usage, &c);
+	err = parse_iface_cmd(argc, argv, &cli_cmd_detach, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
 	if (caps_require(CAPS_ATTACH))

@@ -8,7 +8,6 @@
  * at the start and at the end of the window; the difference is what ran in between.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -24,33 +23,32 @@
 #include "commands.h"
 #include "caps.h"
 #include "log.h"
+#include "opts.h"
 #include "gate.h"
 #include "tw_reset.h"
 #include "repair.h"
 #include "pinned.h"
 
-static const char usage[] =
-	"Usage: siosteer cost --port P [--seconds S] [--iface IFACE] [--json] [--pin-root DIR]\n"
-	"\n"
-	"Nanoseconds per run of each siosteer BPF program of port P (select, gate, learn,\n"
-	"tw_reset, repair: whichever are pinned), measured by the kernel over S seconds (default 5,\n"
-	"fractions allowed) while traffic flows. Run-time statistics are enabled with\n"
-	"BPF_ENABLE_STATS for the window only (a file descriptor held by this command;\n"
-	"kernel.bpf_stats_enabled is not changed). SIGINT or SIGTERM ends the window early;\n"
-	"the figures are still printed. --iface IFACE also reports the XDP program attached\n"
-	"to IFACE (with libxdp's dispatcher, the dispatcher: an EXT program under it has no\n"
-	"statistics of its own). Needs CAP_SYS_ADMIN (BPF_ENABLE_STATS) and CAP_BPF.\n";
+static const enum cli_opt_id cost_opts[] = {
+	OPT_PORT, OPT_SECONDS, OPT_IFACE, OPT_JSON, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
+};
 
-enum { O_PORT = 1, O_SECONDS, O_IFACE, O_JSON, O_PIN_ROOT, O_HELP };
-
-static const struct option longopts[] = {
-	{ "port", required_argument, NULL, O_PORT },
-	{ "seconds", required_argument, NULL, O_SECONDS },
-	{ "iface", required_argument, NULL, O_IFACE },
-	{ "json", no_argument, NULL, O_JSON },
-	{ "pin-root", required_argument, NULL, O_PIN_ROOT },
-	{ "help", no_argument, NULL, O_HELP },
-	{ NULL, 0, NULL, 0 },
+const struct cli_cmd cli_cmd_cost = {
+	.name = "cost",
+	.usage = "siosteer cost --port P [--seconds S] [--iface IFACE] [--json] [--pin-root DIR]",
+	.about = "Nanoseconds per run of each siosteer BPF program of port P (select, gate,\n"
+		 "learn, tw_reset, repair: whichever are pinned), measured by the kernel over S\n"
+		 "seconds (fractions allowed) while traffic flows. Run-time statistics are\n"
+		 "enabled with BPF_ENABLE_STATS for the window only (a file descriptor held by\n"
+		 "this command; kernel.bpf_stats_enabled is not changed). SIGINT or SIGTERM ends\n"
+		 "the window early; the figures are still printed. --iface IFACE also reports the\n"
+		 "XDP program attached to IFACE (with libxdp's dispatcher, the dispatcher: an EXT\n"
+		 "program under it has no statistics of its own). Needs CAP_SYS_ADMIN\n"
+		 "(BPF_ENABLE_STATS) and CAP_BPF.",
+	.opts = cost_opts,
+	.exit_status = "  0  measured and printed\n"
+		       "  1  port P is not steered, or statistics could not be enabled\n"
+		       "  2  the command line is wrong\n",
 };
 
 struct prog_sample {
@@ -120,52 +118,27 @@ int cmd_cost(int argc, char **argv)
 	unsigned long port = 0;
 	double seconds = 5.0, t0, t1, elapsed;
 	bool json = false;
-	int n = 0, i, opt, stats_fd, rc = 0;
+	int n = 0, i, stats_fd, rc = 0;
 	struct sigaction sa;
-	char path[512], *end;
+	struct cli c;
+	char path[512];
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case O_PORT:
-			errno = 0;
-			port = strtoul(optarg, &end, 10);
-			if (errno || *end || port < 1 || port > 65535) {
-				log_error("bad --port '%s'", optarg);
-				return 2;
-			}
-			break;
-		case O_SECONDS:
-			errno = 0;
-			seconds = strtod(optarg, &end);
-			if (errno || *end || !(seconds > 0 && seconds <= 86400)) {
-				log_error("bad --seconds '%s' (0 < S <= 86400)", optarg);
-				return 2;
-			}
-			break;
-		case O_IFACE:
-			iface = optarg;
-			break;
-		case O_JSON:
-			json = true;
-			break;
-		case O_PIN_ROOT:
-			pin_root = optarg;
-			break;
-		case 'h':
-		case O_HELP:
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	if (optind < argc || !port) {
-		log_error(optind < argc ? "unexpected argument '%s'" : "cost needs --port (see --help)",
-			  optind < argc ? argv[optind] : "");
+	cli_defaults(&c);
+	rc = cli_parse(argc, argv, &cli_cmd_cost, &c);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	rc = 0;
+	if (cli_no_operands(argc, argv, &cli_cmd_cost, &c))
+		return 2;
+	if (!c.port_set) {
+		log_error("cost: needs --port (see 'siosteer cost --help')");
 		return 2;
 	}
+	port = c.steer.port;
+	seconds = c.seconds;
+	iface = c.steer.ifname;
+	json = c.json;
+	pin_root = c.steer.pin_root;
 	if (caps_require(CAPS_READ))
 		return 1;
 

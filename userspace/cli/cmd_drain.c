@@ -22,41 +22,39 @@
 #include "opts.h"
 #include "pinned.h"
 
-static const char usage[] =
-	"Usage: siosteer drain   --port P [--slot N] [OPTIONS]\n"
-	"       siosteer undrain --port P [--slot N] [OPTIONS]\n"
-	"       siosteer weight  --port P --slot N W [OPTIONS]\n"
-	"\n"
-	"drain: the slot (without --slot: every slot of the port) gets no new sessions; its\n"
-	"existing sessions stay (with --key sid their requests still reach it; with --key\n"
-	"addr a client whose later connections hash elsewhere moves, WebSockets stay).\n"
-	"undrain undoes it; weight gives slot N a share W (1..100, default 1) of new\n"
-	"sessions in the Maglev table. Applied by the agent within 0.2 s; without an agent\n"
-	"the table is rebuilt from the pins.\n"
-	"\n"
-	"Options:\n"
-	"  --port P          the steered port (locally required; with --cluster: default all)\n"
-	"  --slot N          the slot (default: the whole port)\n"
-	"  --cluster[=NAME]  send it through Redis to --node of cluster NAME (default default)\n"
-	"  --node ID|'*'     with --cluster: the node, or every node\n"
-	"  --redis URL       with --cluster (default $SIOSTEER_REDIS, else redis://127.0.0.1:6379)\n"
-	"  --wait S          seconds to wait for agents to confirm (default 2)\n"
-	"  --json            with --cluster: print the agents' answers as JSON lines\n"
-	"  --pin-root DIR    bpffs directory for pins (local)\n";
-
-static const struct option longopts[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "slot", required_argument, NULL, OPT_SLOT },
-	{ "cluster", optional_argument, NULL, OPT_CLUSTER },
-	{ "node", required_argument, NULL, OPT_NODE },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "wait", required_argument, NULL, OPT_WAIT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const enum cli_opt_id drain_opts[] = {
+	OPT_PORT, OPT_SLOT, OPT_CLUSTER, OPT_NODE, OPT_REDIS, OPT_WAIT, OPT_JSON, OPT_PIN_ROOT,
+	OPT_VERBOSE, OPT_HELP, OPT_END,
 };
+
+#define DRAIN_USAGE                                                                          \
+	"siosteer drain   --port P [--slot N] [OPTIONS]\n"                                   \
+	"       siosteer undrain --port P [--slot N] [OPTIONS]\n"                            \
+	"       siosteer weight  --port P --slot N W [OPTIONS]\n"                            \
+	"       (each also --cluster[=NAME] [--node ID|'*'] instead of the local port)"
+#define DRAIN_ABOUT                                                                          \
+	"drain: the slot (without --slot: every slot of the port) gets no new sessions; its\n" \
+	"existing sessions stay (with --key sid their requests still reach it; with --key\n"  \
+	"addr a client whose later connections hash elsewhere moves, WebSockets stay).\n"     \
+	"undrain undoes it; weight gives slot N a share W (1..100, default 1) of new\n"      \
+	"sessions in the Maglev table. Applied by the agent within 0.2 s; without an agent\n" \
+	"the table is rebuilt from the pins. --port is required locally; with --cluster it\n" \
+	"defaults to every port of the node. --json goes with --cluster: the agents'\n"      \
+	"answers as JSON lines."
+#define DRAIN_EXIT                                                                           \
+	"  0  applied (with --cluster: every agent that was asked confirmed)\n"              \
+	"  1  it failed, or not confirmed within --wait (the message says which)\n"          \
+	"  2  the command line is wrong\n"
+
+const struct cli_cmd cli_cmd_drain = { .name = "drain", .usage = DRAIN_USAGE,
+				       .about = DRAIN_ABOUT, .opts = drain_opts,
+				       .exit_status = DRAIN_EXIT };
+static const struct cli_cmd cmd_undrain = { .name = "undrain", .usage = DRAIN_USAGE,
+					    .about = DRAIN_ABOUT, .opts = drain_opts,
+					    .exit_status = DRAIN_EXIT };
+static const struct cli_cmd cmd_weight = { .name = "weight", .usage = DRAIN_USAGE,
+					   .about = DRAIN_ABOUT, .opts = drain_opts,
+					   .exit_status = DRAIN_EXIT };
 
 static int local_control(const struct cli *c, const struct ctl_change *ch)
 {
@@ -124,12 +122,16 @@ static int local_control(const struct cli *c, const struct ctl_change *ch)
 
 int cmd_drain(int argc, char **argv)
 {
+	const struct cli_cmd *cmd;
 	struct ctl_change ch = { 0 };
 	struct cli c;
 	int err;
 
 	cli_defaults(&c);
-	err = cli_parse(argc, argv, longopts, usage, &c);
+	cmd = !strcmp(argv[0], "undrain") ? &cmd_undrain
+	      : !strcmp(argv[0], "weight") ? &cmd_weight
+					   : &cli_cmd_drain;
+	err = cli_parse(argc, argv, cmd, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
 	ch.op = (enum ctl_op)ctl_op_parse(argv[0]);
@@ -140,32 +142,29 @@ int cmd_drain(int argc, char **argv)
 		char *end;
 		long w;
 
-		if (optind >= argc || c.slot < 0) {
-			log_error("weight needs --slot N and a weight W (see 'siosteer weight --help')");
+		if (c.first_arg >= argc || c.slot < 0) {
+			log_error("weight: needs --slot N and a weight W (see 'siosteer weight --help')");
 			return 2;
 		}
-		w = strtol(argv[optind], &end, 10);
+		w = strtol(argv[c.first_arg], &end, 10);
 		if (*end || w < 1 || w > SIOSTEER_WEIGHT_MAX) {
 			log_error("weight: '%s' is not a whole number from 1 to %d (drain a slot to "
-				  "give it no new sessions)", argv[optind], SIOSTEER_WEIGHT_MAX);
+				  "give it no new sessions)", argv[c.first_arg], SIOSTEER_WEIGHT_MAX);
 			return 2;
 		}
 		ch.weight = (unsigned)w;
-		optind++;
+		c.first_arg++;
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see 'siosteer %s --help')", argv[optind],
-			  argv[0]);
+	if (cli_no_operands(argc, argv, cmd, &c))
 		return 2;
-	}
 	if (c.cluster_set)
 		return cluster_control(&c, &ch);
 	if (c.node || c.redis) {
-		log_error("--node and --redis go with --cluster");
+		log_error("%s: --node and --redis go with --cluster", argv[0]);
 		return 2;
 	}
 	if (!c.port_set) {
-		log_error("%s needs --port (or --cluster to act through Redis)", argv[0]);
+		log_error("%s: needs --port (or --cluster to act through Redis)", argv[0]);
 		return 2;
 	}
 	return local_control(&c, &ch);

@@ -5,7 +5,6 @@
  * format). Every Socket.IO server using @socket.io/redis-adapter delivers it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,51 +12,36 @@
 
 #include "commands.h"
 #include "log.h"
+#include "opts.h"
 #include "siosteer_emit.h"
 #include "redis_url.h"
 
-#define MAX_ROOMS 256
-
-static const char emit_usage[] =
-	"Usage: siosteer emit [OPTIONS] EVENT [JSON]...\n"
-	"       siosteer join [OPTIONS] ROOM...        matching sockets join ROOMs\n"
-	"       siosteer leave [OPTIONS] ROOM...       matching sockets leave ROOMs\n"
-	"       siosteer disconnect [OPTIONS] [--close] matching sockets are disconnected\n"
-	"\n"
-	"Reach the clients of every Socket.IO server that uses @socket.io/redis-adapter\n"
-	"(v8; the format of @socket.io/redis-emitter v5). Each JSON argument is one value:\n"
-	"  siosteer emit --to room42 chat '{\"text\":\"hi\"}' 7\n"
-	"Options come before EVENT or ROOM:\n"
-	"  --redis URL        redis://[[user]:password@]host[:port][/db] or unix:///path\n"
-	"                     (default $SIOSTEER_REDIS, else redis://127.0.0.1:6379)\n"
-	"  --nsp NSP          namespace (default /)\n"
-	"  --to ROOM          only sockets in ROOM (repeatable: any of them; a socket id is a\n"
-	"                     room); default every socket of the namespace\n"
-	"  --except ROOM      not the sockets in ROOM (repeatable)\n"
-	"  --volatile         emit: the message may be dropped for clients that are not ready\n"
-	"  --close            disconnect: also close the underlying connection\n"
-	"  --adapter-key KEY  the adapter's `key` option (default socket.io)\n"
-	"  --timeout S        seconds to wait for Redis (default 2)\n"
-	"  -q, --quiet        print nothing on success\n"
-	"Prints how many Redis subscribers (Socket.IO servers) received the message.\n";
-
-enum { E_REDIS = 300, E_NSP, E_TO, E_EXCEPT, E_VOLATILE, E_CLOSE, E_KEY, E_TIMEOUT, E_QUIET,
-       E_HELP };
-
-static const struct option longopts[] = {
-	{ "redis", required_argument, NULL, E_REDIS },
-	{ "nsp", required_argument, NULL, E_NSP },
-	{ "to", required_argument, NULL, E_TO },
-	{ "in", required_argument, NULL, E_TO },
-	{ "except", required_argument, NULL, E_EXCEPT },
-	{ "volatile", no_argument, NULL, E_VOLATILE },
-	{ "close", no_argument, NULL, E_CLOSE },
-	{ "adapter-key", required_argument, NULL, E_KEY },
-	{ "timeout", required_argument, NULL, E_TIMEOUT },
-	{ "quiet", no_argument, NULL, E_QUIET },
-	{ "help", no_argument, NULL, E_HELP },
-	{ NULL, 0, NULL, 0 },
+static const enum cli_opt_id emit_opts[] = {
+	OPT_EMIT_REDIS, OPT_NSP, OPT_TO, OPT_EXCEPT, OPT_VOLATILE, OPT_CLOSE, OPT_ADAPTER_KEY,
+	OPT_TIMEOUT, OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_END,
 };
+
+#define EMIT_USAGE                                                                            \
+	"siosteer emit [OPTIONS] EVENT [JSON]...\n"                                           \
+	"       siosteer join [OPTIONS] ROOM...        matching sockets join ROOMs\n"          \
+	"       siosteer leave [OPTIONS] ROOM...       matching sockets leave ROOMs\n"         \
+	"       siosteer disconnect [OPTIONS] [--close] matching sockets are disconnected"
+#define EMIT_ABOUT                                                                            \
+	"Reach the clients of every Socket.IO server that uses @socket.io/redis-adapter\n"     \
+	"(v8; the format of @socket.io/redis-emitter v5). Each JSON argument is one value:\n"  \
+	"  siosteer emit --to room42 chat '{\"text\":\"hi\"}' 7\n"                            \
+	"Options come before EVENT or ROOM. Prints how many Redis subscribers (Socket.IO\n"    \
+	"servers) received the message."
+#define EMIT_EXIT                                                                             \
+	"  0  sent (a warning says so when no Socket.IO server received it)\n"                 \
+	"  1  Redis could not be reached or refused the command\n"                             \
+	"  2  the command line is wrong (bad JSON included)\n"
+#define EMIT_CMD(n) { .name = n, .usage = EMIT_USAGE, .about = EMIT_ABOUT, .opts = emit_opts, \
+		      .exit_status = EMIT_EXIT, .stop_at_operand = true }
+
+const struct cli_cmd cli_cmd_emit = EMIT_CMD("emit");
+static const struct cli_cmd emit_cmds[] = { EMIT_CMD("join"), EMIT_CMD("leave"),
+					    EMIT_CMD("disconnect") };
 
 static void describe_target(const struct siosteer_emit_target *t, char *buf, size_t len)
 {
@@ -73,95 +57,58 @@ static void describe_target(const struct siosteer_emit_target *t, char *buf, siz
 
 int cmd_emit(int argc, char **argv)
 {
-	const char *verb = argv[0], *url = NULL, *key = NULL;
-	const char *to[MAX_ROOMS], *except[MAX_ROOMS];
-	struct siosteer_emit_target t = { .rooms = to, .except = except };
+	const char *verb = argv[0], *url, *key;
+	const struct cli_cmd *cmd = &cli_cmd_emit;
+	struct siosteer_emit_target t = { 0 };
 	struct siosteer_emitter *e;
-	bool quiet = false, close_conn = false;
-	double timeout = 2.0;
+	bool quiet, close_conn;
+	double timeout;
 	char err[512], what[1024];
+	struct cli c;
+	size_t i;
 	long n;
-	int o;
+	int op;
 
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+hq", longopts, NULL)) != -1) {
-		switch (o) {
-		case E_REDIS:
-			url = optarg;
-			break;
-		case E_NSP:
-			t.nsp = optarg;
-			break;
-		case E_TO:
-		case E_EXCEPT:
-			if ((o == E_TO ? t.nrooms : t.nexcept) >= MAX_ROOMS) {
-				log_error("at most %d rooms for --to and --except each", MAX_ROOMS);
-				return 2;
-			}
-			if (o == E_TO)
-				to[t.nrooms++] = optarg;
-			else
-				except[t.nexcept++] = optarg;
-			break;
-		case E_VOLATILE:
-			t.volatile_msg = true;
-			break;
-		case E_CLOSE:
-			close_conn = true;
-			break;
-		case E_KEY:
-			key = optarg;
-			break;
-		case E_TIMEOUT: {
-			char *end;
-
-			timeout = strtod(optarg, &end);
-			if (*end || !(timeout >= 0.05 && timeout <= 600)) {
-				log_error("--timeout: '%s' is not a number of seconds from 0.05 to 600",
-					  optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'q':
-		case E_QUIET:
-			quiet = true;
-			break;
-		case 'h':
-		case E_HELP:
-			fputs(emit_usage, stdout);
-			return 0;
-		case ':':
-			log_error("option %s needs a value (see 'siosteer %s --help')", argv[optind - 1],
-				  verb);
-			return 2;
-		default:
-			log_error("unknown option '%s' (see 'siosteer %s --help')", argv[optind - 1],
-				  verb);
-			return 2;
-		}
-	}
-	if (optind < argc && !strcmp(argv[optind], "--"))
-		optind++;
-	if (!strcmp(verb, "emit") && optind >= argc) {
-		log_error("emit needs an EVENT name (see 'siosteer emit --help')");
+	for (i = 0; i < sizeof(emit_cmds) / sizeof(emit_cmds[0]); i++)
+		if (!strcmp(verb, emit_cmds[i].name))
+			cmd = &emit_cmds[i];
+	cli_defaults(&c);
+	n = cli_parse(argc, argv, cmd, &c);
+	if (n)
+		return n > 0 ? 0 : 2;
+	url = c.redis;
+	key = c.adapter_key;
+	quiet = c.quiet;
+	close_conn = c.close_conn;
+	timeout = c.timeout;
+	t.nsp = c.nsp;
+	t.rooms = c.to;
+	t.nrooms = (size_t)c.nto;
+	t.except = c.except;
+	t.nexcept = (size_t)c.nexcept;
+	t.volatile_msg = c.volatile_msg;
+	op = c.first_arg;
+	if (op < argc && !strcmp(argv[op], "--"))
+		op++;
+	if (!strcmp(verb, "emit") && op >= argc) {
+		log_error("emit: needs an EVENT name (see 'siosteer emit --help')");
 		return 2;
 	}
-	if ((!strcmp(verb, "join") || !strcmp(verb, "leave")) && optind >= argc) {
-		log_error("%s needs at least one ROOM (see 'siosteer %s --help')", verb, verb);
+	if ((!strcmp(verb, "join") || !strcmp(verb, "leave")) && op >= argc) {
+		log_error("%s: needs at least one ROOM (see 'siosteer %s --help')", verb, verb);
 		return 2;
 	}
-	if (!strcmp(verb, "disconnect") && optind < argc) {
-		log_error("unexpected argument '%s' (disconnect takes --to/--except)", argv[optind]);
+	if (!strcmp(verb, "disconnect") && op < argc) {
+		log_error("disconnect: unexpected argument '%s' (disconnect takes --to/--except)",
+			  argv[op]);
 		return 2;
 	}
 	if (close_conn && strcmp(verb, "disconnect")) {
-		log_error("--close only applies to disconnect");
+		log_error("%s: --close only applies to disconnect", verb);
 		return 2;
 	}
 	if (t.volatile_msg && strcmp(verb, "emit")) {
-		log_error("--volatile only applies to emit");
+		log_error("%s: --volatile only applies to emit", verb);
 		return 2;
 	}
 	url = redis_default_url(url);
@@ -173,8 +120,8 @@ int cmd_emit(int argc, char **argv)
 		char *ch, *msg;
 		size_t len;
 
-		if (siosteer_emit_encode(key, &t, argv[optind], (const char *const *)argv + optind + 1,
-					 (size_t)(argc - optind - 1), &ch, &msg, &len, err,
+		if (siosteer_emit_encode(key, &t, argv[op], (const char *const *)argv + op + 1,
+					 (size_t)(argc - op - 1), &ch, &msg, &len, err,
 					 sizeof(err))) {
 			log_error("%s", err);
 			return 2;
@@ -196,14 +143,14 @@ int cmd_emit(int argc, char **argv)
 	}
 	describe_target(&t, what, sizeof(what));
 	if (!strcmp(verb, "emit"))
-		n = siosteer_emit(e, &t, argv[optind], (const char *const *)argv + optind + 1,
-				  (size_t)(argc - optind - 1));
+		n = siosteer_emit(e, &t, argv[op], (const char *const *)argv + op + 1,
+				  (size_t)(argc - op - 1));
 	else if (!strcmp(verb, "join"))
-		n = siosteer_sockets_join(e, &t, (const char *const *)argv + optind,
-					  (size_t)(argc - optind));
+		n = siosteer_sockets_join(e, &t, (const char *const *)argv + op,
+					  (size_t)(argc - op));
 	else if (!strcmp(verb, "leave"))
-		n = siosteer_sockets_leave(e, &t, (const char *const *)argv + optind,
-					   (size_t)(argc - optind));
+		n = siosteer_sockets_leave(e, &t, (const char *const *)argv + op,
+					   (size_t)(argc - op));
 	else
 		n = siosteer_disconnect_sockets(e, &t, close_conn);
 	if (n < 0) {

@@ -28,33 +28,25 @@
 #include "supervisor.h"
 #include "pinned.h"
 
-static const char usage[] =
-	"Usage: siosteer run --port P --workers N [OPTIONS] -- CMD [ARGS...]\n"
-	"\n"
-	"Create N SO_REUSEPORT listening sockets on port P, put each in a slot of the\n"
-	"steering program, and start CMD once per slot with its socket as fd 3\n"
-	"(LISTEN_FDS=1, LISTEN_PID, SIOSTEER_SLOT and NODE_APP_INSTANCE set), like\n"
-	"systemd socket activation. A worker that exits is restarted in its slot.\n"
-	"SIGTERM or SIGINT stops the workers and removes everything siosteer set up.\n"
-	"\n"
-	"Options:\n"
-	"  --port P          TCP port to serve (required)\n"
-	"  --workers N       number of workers and slots, 1..64 (required)\n"
-	CLI_STEER_HELP
-	"  --iface IFACE     ingress interface (required with --key sid)\n"
-	"  --bind ADDR       address to listen on (default :: = IPv6 and IPv4)\n"
-	"  --stop-timeout S  seconds between SIGTERM and SIGKILL on stop (default 5)\n"
-	CLI_BRIDGE_HELP
-	CLI_COMMON_HELP;
+static const enum cli_opt_id run_opts[] = {
+	OPT_PORT, OPT_WORKERS, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PLACE, OPT_GATE,
+	OPT_SESSIONS_MAX, OPT_IFACE, OPT_BIND, OPT_STOP_TIMEOUT, OPT_REDIS, OPT_CLUSTER_ARG,
+	OPT_NODE, OPT_SID_TTL, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
+};
 
-static const struct option longopts[] = {
-	CLI_STEER_OPTIONS,
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "bind", required_argument, NULL, OPT_BIND },
-	{ "iface", required_argument, NULL, OPT_IFACE },
-	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
-	CLI_BRIDGE_OPTIONS,
-	{ NULL, 0, NULL, 0 },
+const struct cli_cmd cli_cmd_run = {
+	.name = "run",
+	.usage = "siosteer run --port P --workers N [OPTIONS] -- CMD [ARGS...]",
+	.about = "Create N SO_REUSEPORT listening sockets on port P, put each in a slot of the\n"
+		 "steering program, and start CMD once per slot with its socket as fd 3\n"
+		 "(LISTEN_FDS=1, LISTEN_PID, SIOSTEER_SLOT and NODE_APP_INSTANCE set), like\n"
+		 "systemd socket activation. A worker that exits is restarted in its slot.\n"
+		 "SIGTERM or SIGINT stops the workers and removes everything siosteer set up.",
+	.opts = run_opts,
+	.exit_status = "  0  stopped by SIGTERM/SIGINT, workers stopped, everything undone\n"
+		       "  1  it could not start (the message says why)\n"
+		       "  2  the command line is wrong\n",
+	.stop_at_operand = true,
 };
 
 static int signal_fd(sigset_t *old)
@@ -169,15 +161,16 @@ int cmd_run(int argc, char **argv)
 	struct cli c;
 
 	cli_defaults(&c);
-	err = cli_parse(argc, argv, longopts, usage, &c);
+	err = cli_parse(argc, argv, &cli_cmd_run, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (optind < argc && !strcmp(argv[optind - 1], "--"))
-		c.cmd = argv + optind;
-	else if (optind < argc && !strcmp(argv[optind], "--"))
-		c.cmd = argv + optind + 1;
+	i = c.first_arg;
+	if (i < argc && !strcmp(argv[i - 1], "--"))
+		c.cmd = argv + i;
+	else if (i < argc && !strcmp(argv[i], "--"))
+		c.cmd = argv + i + 1;
 	if (!c.port_set || !c.workers || !c.cmd || !c.cmd[0]) {
-		log_error("run needs --port, --workers and a worker command after '--' "
+		log_error("run: needs --port, --workers and a worker command after '--' "
 			  "(see 'siosteer run --help')");
 		return 2;
 	}

@@ -20,26 +20,23 @@
 #include "sid_parse.h"
 #include "pinned.h"
 
-static const char usage[] =
-	"Usage: siosteer sessions --port P [--sid SID] [--json] [--limit N] [--pin-root DIR]\n"
-	"       siosteer sessions --cluster[=NAME] [--sid SID] [--redis URL] [--json]\n"
-	"\n"
-	"List the sessions sid steering has learned: sid, slot, worker pid and age, then how\n"
-	"many sessions each slot holds. --limit N prints at most N sessions (default 50,\n"
-	"0 = only the totals); --sid SID only that one. Reads the pinned maps, so no agent\n"
-	"needs to run. With --cluster: from the cluster's session directory in Redis, which\n"
-	"node, port, slot and worker hold SID (or each node's totals), from any host.\n";
+static const enum cli_opt_id sessions_opts[] = {
+	OPT_PORT, OPT_SID, OPT_LIMIT, OPT_JSON, OPT_PIN_ROOT, OPT_CLUSTER, OPT_REDIS, OPT_VERBOSE,
+	OPT_HELP, OPT_END,
+};
 
-static const struct option longopts[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "limit", required_argument, NULL, OPT_LIMIT },
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	{ "cluster", optional_argument, NULL, OPT_CLUSTER },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "sid", required_argument, NULL, OPT_SID },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+const struct cli_cmd cli_cmd_sessions = {
+	.name = "sessions",
+	.usage = "siosteer sessions --port P [--sid SID] [--json] [--limit N] [--pin-root DIR]\n"
+		 "       siosteer sessions --cluster[=NAME] [--sid SID] [--redis URL] [--json]",
+	.about = "List the sessions sid steering has learned: sid, slot, worker pid and age, then\n"
+		 "how many sessions each slot holds. Reads the pinned maps, so no agent needs to\n"
+		 "run. With --cluster: from the cluster's session directory in Redis, which node,\n"
+		 "port, slot and worker hold SID (or each node's totals), from any host.",
+	.opts = sessions_opts,
+	.exit_status = "  0  listed (with --sid: also when the sid is not learned; the output says)\n"
+		       "  1  port P is not steered by sid, or the pins cannot be read\n"
+		       "  2  the command line is wrong\n",
 };
 
 int cmd_sessions(int argc, char **argv)
@@ -58,13 +55,11 @@ int cmd_sessions(int argc, char **argv)
 
 	cli_defaults(&c);
 	c.limit = 50;
-	err = cli_parse(argc, argv, longopts, usage, &c);
+	err = cli_parse(argc, argv, &cli_cmd_sessions, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (cli_no_operands(argc, argv, &cli_cmd_sessions, &c))
 		return 2;
-	}
 	if (c.cluster_set)
 		return cluster_sessions(&c);
 	if (c.redis) {

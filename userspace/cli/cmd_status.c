@@ -24,24 +24,24 @@
 #include "tw_reset.h"
 #include "repair.h"
 
-static const char usage[] =
-	"Usage: siosteer status [--port P] [--json] [--pin-root DIR]\n"
-	"       siosteer status --cluster[=NAME] [--redis URL] [--json]\n"
-	"\n"
-	"Show each steered port (or only P): mode, key, agent, table generation, every slot\n"
-	"with its worker pid, command, restarts, weight or drain and connections placed, the\n"
-	"selector's counters and the Redis bridge. Reads the pinned maps, so no agent needs\n"
-	"to run. With --cluster: every live node of the cluster, from Redis (--redis URL,\n"
-	"default $SIOSTEER_REDIS, else redis://127.0.0.1:6379).\n";
+static const enum cli_opt_id status_opts[] = {
+	OPT_PORT, OPT_JSON, OPT_PIN_ROOT, OPT_CLUSTER, OPT_REDIS, OPT_VERBOSE, OPT_HELP, OPT_END,
+};
 
-static const struct option longopts[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	{ "cluster", optional_argument, NULL, OPT_CLUSTER },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+const struct cli_cmd cli_cmd_status = {
+	.name = "status",
+	.usage = "siosteer status [--port P] [--json] [--pin-root DIR]\n"
+		 "       siosteer status --cluster[=NAME] [--redis URL] [--json]",
+	.about = "Show each steered port (or only P): mode, key, agent, table generation, every\n"
+		 "slot with its worker pid, command, restarts, weight or drain and connections\n"
+		 "placed, the counters of every BPF program and the Redis bridge. Reads the\n"
+		 "pinned maps, so no agent needs to run. --json prints an array with one object\n"
+		 "per port (with --port too). With --cluster: every live node of the cluster,\n"
+		 "from Redis.",
+	.opts = status_opts,
+	.exit_status = "  0  shown (also when no port is steered)\n"
+		       "  1  port P is not steered, or the pins cannot be read\n"
+		       "  2  the command line is wrong\n",
 };
 
 struct port_view {
@@ -394,13 +394,11 @@ int cmd_status(int argc, char **argv)
 	DIR *d;
 
 	cli_defaults(&c);
-	err = cli_parse(argc, argv, longopts, usage, &c);
+	err = cli_parse(argc, argv, &cli_cmd_status, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (cli_no_operands(argc, argv, &cli_cmd_status, &c))
 		return 2;
-	}
 	if (c.cluster_set)
 		return cluster_status(&c);
 	if (c.redis) {

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Options shared by the commands that steer a port (run, attach) and those that read it. */
+/*
+ * The command line, declared once: every option siosteer knows is one row of a table
+ * (name, type, where the value goes, range or names, help), and every command is a
+ * struct cli_cmd naming the rows it accepts. One parser reads argv against it, and the
+ * same rows print --help (Usage, Options, Exit status) and turn enum values into names.
+ */
 #ifndef SIOSTEER_OPTS_H
 #define SIOSTEER_OPTS_H
 
-#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "loader.h"
 
+#define CLI_MAX_ROOMS 256
+
+/* Everything any command can be told; each command reads the fields of its options. */
 struct cli {
 	struct siosteer_opts steer;	/* port, key, prefixes, pin root, interface */
 	int workers;			/* run */
@@ -28,62 +37,57 @@ struct cli {
 	int slot;			/* --slot N, -1 when not given */
 	const char *sid;		/* sessions --sid */
 	double wait;			/* drain/undrain/weight: seconds to wait for it to apply */
+	double seconds;			/* cost: the measuring window */
+	/* emit, join, leave, disconnect */
+	const char *nsp;
+	const char *to[CLI_MAX_ROOMS];
+	int nto;
+	const char *except[CLI_MAX_ROOMS];
+	int nexcept;
+	bool volatile_msg;
+	bool close_conn;
+	const char *adapter_key;
+	double timeout;
+	bool quiet;
+	/* what was parsed: argv[first_arg..argc) are the operands */
+	int first_arg;
 };
 
-/* Long options every command accepts; IDs above 255 so they never clash with letters. */
-enum {
-	OPT_PORT = 256, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PIN_ROOT, OPT_IFACE,
-	OPT_WORKERS, OPT_BIND, OPT_INTERVAL, OPT_JSON, OPT_STOP_TIMEOUT, OPT_HELP, OPT_VERBOSE,
-	OPT_PLACE, OPT_GATE, OPT_SESSIONS_MAX, OPT_LIMIT,
-	OPT_REDIS, OPT_CLUSTER, OPT_NODE, OPT_SID_TTL, OPT_SLOT, OPT_SID, OPT_WAIT,
+/* Option ids: a command lists the ones it accepts. */
+enum cli_opt_id {
+	OPT_END = 0,
+	OPT_PORT, OPT_WORKERS, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PLACE, OPT_GATE,
+	OPT_SESSIONS_MAX, OPT_IFACE, OPT_BIND, OPT_STOP_TIMEOUT, OPT_INTERVAL,
+	OPT_REDIS, OPT_CLUSTER, OPT_CLUSTER_ARG, OPT_NODE, OPT_SID_TTL,
+	OPT_SLOT, OPT_WAIT, OPT_SID, OPT_LIMIT, OPT_SECONDS, OPT_JSON,
+	OPT_NSP, OPT_TO, OPT_EXCEPT, OPT_VOLATILE, OPT_CLOSE, OPT_ADAPTER_KEY, OPT_TIMEOUT,
+	OPT_QUIET, OPT_EMIT_REDIS, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP,
+	OPT_COUNT
 };
 
-/* Options that choose how a port is steered, shared by run and attach (help and table). */
-#define CLI_STEER_HELP                                                                      \
-	"  --key addr|sid    steer by client address (default), or by engine.io session id\n"  \
-	"                    read from each connection's first request (needs the interface)\n" \
-	"  --prefix4 B       IPv4 prefix length of the address key (default 32)\n"              \
-	"  --prefix6 B       IPv6 prefix length of the address key (default 128)\n"             \
-	"  --place POLICY    sid mode: where a request without sid (a new session, a page)\n"  \
-	"                    goes: least-loaded (default), random, or addr (the address key)\n" \
-	"  --gate xdp|tc     sid mode: how bare handshake ACKs are held back (default xdp)\n"   \
-	"  --sessions-max N  sid mode: learned sessions kept, oldest evicted (default 1048576)\n"
-/* The Redis bridge of run and attach. */
-#define CLI_BRIDGE_HELP                                                                     \
-	"  --redis URL       join a cluster through Redis: publish learned sessions, slots\n"  \
-	"                    and load, obey drain/weight commands (redis://[user:pass@]host\n" \
-	"                    [:port][/db] or unix:///path); steering never waits for it\n"    \
-	"  --cluster NAME    cluster name in Redis (default: default)\n"                       \
-	"  --node ID         this node's name in the cluster (default: the host name)\n"       \
-	"  --sid-ttl S       seconds a published session lives unless renewed (default 60)\n"
-#define CLI_BRIDGE_OPTIONS                                                                  \
-	{ "redis", required_argument, NULL, OPT_REDIS },                                    \
-	{ "cluster", required_argument, NULL, OPT_CLUSTER },                                \
-	{ "node", required_argument, NULL, OPT_NODE },                                      \
-	{ "sid-ttl", required_argument, NULL, OPT_SID_TTL }
-#define CLI_COMMON_HELP                                                                     \
-	"  --pin-root DIR    bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"         \
-	"                    /sys/fs/bpf/siosteer)\n"                                           \
-	"  -v, --verbose     debug logging\n"                                                  \
-	"  -h, --help        this text\n"
-#define CLI_STEER_OPTIONS                                                                   \
-	{ "port", required_argument, NULL, OPT_PORT },                                      \
-	{ "key", required_argument, NULL, OPT_KEY },                                        \
-	{ "prefix4", required_argument, NULL, OPT_PREFIX4 },                                \
-	{ "prefix6", required_argument, NULL, OPT_PREFIX6 },                                \
-	{ "place", required_argument, NULL, OPT_PLACE },                                    \
-	{ "gate", required_argument, NULL, OPT_GATE },                                      \
-	{ "sessions-max", required_argument, NULL, OPT_SESSIONS_MAX },                      \
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },                              \
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },                                      \
-	{ "help", no_argument, NULL, OPT_HELP }
+/* A command: what --help prints around the generated Options, and what it accepts. */
+struct cli_cmd {
+	const char *name;	/* as typed: "status" */
+	const char *usage;	/* the Usage lines, without "Usage: " on the first */
+	const char *about;	/* what it does: a paragraph (or several) */
+	const enum cli_opt_id *opts;	/* OPT_END-terminated */
+	const char *exit_status;	/* NULL: 0 done, 1 failed, 2 usage */
+	bool stop_at_operand;	/* options end at the first operand (run's CMD, emit's EVENT) */
+};
+
+/* Exit statuses every command shares. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 
 /*
- * Parse argv with the given long options (getopt_long). Unknown options and bad values
- * print one line and return -1; --help prints `usage` and returns 1.
+ * Parse argv (argv[0] is the command's name) with the command's options. Returns 0 when
+ * the command should run (operands from c->first_arg), 1 after printing --help (exit 0),
+ * -1 after one line naming the problem (exit 2).
  */
-int cli_parse(int argc, char **argv, const struct option *longopts, const char *usage,
-	      struct cli *c);
+int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c);
+/* The command's --help text, generated from its rows, on f. */
+void cli_usage(const struct cli_cmd *cmd, FILE *f);
+/* No operands allowed: one line and -1 if there are some. */
+int cli_no_operands(int argc, char **argv, const struct cli_cmd *cmd, const struct cli *c);
 void cli_defaults(struct cli *c);
 /* Check combinations after parsing (e.g. --key sid needs an interface). 0 or -1. */
 int cli_check_steer(struct cli *c);
@@ -93,5 +97,11 @@ const char *cli_describe_key(const struct cli *c);
 int cli_check_bridge(struct cli *c);
 /* Validate an interface name and return its index, or print one line and return -1. */
 int cli_ifindex(const char *ifname);
+/* The name of an enum value of an option (--key, --place, --gate), "?" if none. */
+const char *cli_enum_name(enum cli_opt_id id, int value);
+
+/* Every command's table entry (in their cmd_*.c files), for main and the tests. */
+extern const struct cli_cmd cli_cmd_run, cli_cmd_attach, cli_cmd_detach, cli_cmd_status,
+	cli_cmd_sessions, cli_cmd_cost, cli_cmd_emit, cli_cmd_drain;
 
 #endif
