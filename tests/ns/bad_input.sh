@@ -47,7 +47,7 @@ expect "unknown interface" "no interface named 'nosuch0'" \
 	nsx "$SIOSTEER" attach nosuch0 --port 8080
 expect "bad port" "--port: '70000' is not a whole number" \
 	nsx "$SIOSTEER" attach lo --port 70000
-expect "unknown key" "--key: 'cookie' is not a key" \
+expect "unknown key" "--key: 'cookie' is not one of addr\|sid" \
 	nsx "$SIOSTEER" run --port 8080 --workers 2 --key cookie -- true
 expect "missing command" "needs --port, --workers and a worker command" \
 	nsx "$SIOSTEER" run --port 8080 --workers 2
