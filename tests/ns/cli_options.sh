@@ -57,6 +57,18 @@ checks=$((checks + 1))
 err=$("$SIOSTEER" status --port 0 2>&1); rc=$?
 checks=$((checks + 1))
 [ $rc = 2 ] && grep -qF "from 1 to 65535" <<<"$err" || bad "--port 0: exit $rc, '$err'"
-echo "RESULT $checks checks over 13 commands (help, unknown option, missing value, enum names, range), $fails failed"
+# Under --json an error is {"error": "..."} on stdout, with the same exit status, whether
+# the command line is wrong (2) or the port is not steered (1).
+for case in "2|status --json --port" "2|sessions --json --limit x" "1|status --json --port 9 --pin-root /nonexistent" \
+	"1|sessions --json --port 9 --sid a\"b --pin-root /nonexistent"; do
+	want=${case%%|*}
+	read -r -a args <<<"${case#*|}"
+	out=$("$SIOSTEER" "${args[@]}" 2>/dev/null); rc=$?
+	checks=$((checks + 1))
+	[ "$rc" = "$want" ] || bad "${args[*]}: exit $rc, want $want"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert isinstance(d.get("error"), str) and d["error"]' "$out" 2>/dev/null ||
+		bad "${args[*]}: stdout is not {\"error\": ...}: '$out'"
+done
+echo "RESULT $checks checks over 13 commands (help, unknown option, missing value, enum names, range, JSON errors), $fails failed"
 [ $fails = 0 ] || exit 1
 echo "PASS $NAME"

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "bridge.h"
 #include "cluster.h"
+#include "json_out.h"
 #include "log.h"
 #include "redis_url.h"
 #include "sid_parse.h"
@@ -241,11 +242,7 @@ int cluster_status(const struct cli *c)
 		}
 	}
 	if (c->json) {
-		char *s = json_dumps(out, JSON_COMPACT);
-
-		puts(s ? s : "{}");
-		free(s);
-		json_decref(out);
+		json_out(out);
 	} else if (!live) {
 		printf("no node of cluster %s has sent a heartbeat in the last %d s\n", c->cluster,
 		       BRIDGE_NODE_TTL_MS / 1000);
@@ -315,7 +312,7 @@ static int one_sid(const struct cli *c, struct conn *k)
 	if (r->type == REDIS_REPLY_NIL) {
 		freeReplyObject(r);
 		if (c->json)
-			printf("{\"sid\":\"%s\",\"found\":false}\n", c->sid);
+			json_out(json_pack("{s:s, s:b}", "sid", c->sid, "found", 0));
 		else
 			printf("sid %s: not in the directory of cluster %s\n", c->sid, c->cluster);
 		return 1;
@@ -334,10 +331,7 @@ static int one_sid(const struct cli *c, struct conn *k)
 		json_object_set_new(e, "age_s", json_real(age));
 		json_object_set_new(e, "node_alive", json_boolean(node_alive));
 		json_object_set_new(e, "worker_alive", json_boolean(worker_alive));
-		char *s = json_dumps(e, JSON_COMPACT);
-
-		puts(s);
-		free(s);
+		json_out(json_incref(e));
 	} else {
 		printf("sid %s: node %s port %lld slot %lld pid %lld, learned %.1f s ago; %s\n",
 		       c->sid, jstr(e, "node"), (long long)jint(e, "port"), (long long)jint(e, "slot"),
@@ -395,15 +389,10 @@ int cluster_sessions(const struct cli *c)
 	}
 	if (c->json) {
 		json_t *o = json_object();
-		char *s;
-
 		json_object_set_new(o, "cluster", json_string(c->cluster));
 		json_object_set_new(o, "total", json_integer(total));
 		json_object_set_new(o, "nodes", out);
-		s = json_dumps(o, JSON_COMPACT);
-		puts(s);
-		free(s);
-		json_decref(o);
+		json_out(o);
 	} else {
 		printf("cluster %s: %lld learned sessions on %d node%s\n", c->cluster,
 		       (long long)total, n, n == 1 ? "" : "s");
@@ -543,10 +532,7 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 					failed++;
 			}
 			if (c->json) {
-				char *t = json_dumps(a, JSON_COMPACT);
-
-				puts(t);
-				free(t);
+				json_out(json_incref(a));
 			} else if (json_is_true(json_object_get(a, "ok"))) {
 				printf("  %s port %lld: %s%s, table generation %lld, in %lld ms%s\n",
 				       jstr(a, "node"), (long long)jint(a, "port"), jstr(a, "what"),

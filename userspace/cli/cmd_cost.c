@@ -24,6 +24,7 @@
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
+#include "json_out.h"
 #include "gate.h"
 #include "tw_reset.h"
 #include "repair.h"
@@ -106,6 +107,50 @@ static void wait_window(double until)
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* The figures of the window: a table, or one JSON object. */
+static void print_costs(const struct prog_sample *progs, int n, unsigned long port,
+			double elapsed, bool json)
+{
+	json_t *arr = NULL;
+	int i;
+
+	if (json) {
+		arr = json_array();
+	} else {
+		printf("port %lu: BPF run time over %.2f s (BPF_ENABLE_STATS)\n", port, elapsed);
+		printf("%-10s %-16s %-13s %7s %12s %9s %10s\n", "program", "name", "type", "id",
+		       "runs", "ns/run", "runs/s");
+	}
+	for (i = 0; i < n; i++) {
+		__u64 runs = progs[i].cnt1 - progs[i].cnt0;
+		__u64 ns = progs[i].ns1 - progs[i].ns0;
+		char per[32] = "-";
+
+		if (arr) {
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "prog",
+					       progs[i].label, "name", progs[i].name, "id",
+					       (int)progs[i].id, "type", type_str(progs[i].type),
+					       "runs", json_u64(runs), "run_time_ns", json_u64(ns),
+					       "ns_per_run",
+					       runs ? json_real((double)ns / (double)runs)
+						    : json_null()));
+			continue;
+		}
+		if (runs)
+			snprintf(per, sizeof(per), "%.1f", (double)ns / (double)runs);
+		printf("%-10s %-16s %-13s %7u %12llu %9s %10.0f\n", progs[i].label, progs[i].name,
+		       type_str(progs[i].type), progs[i].id, (unsigned long long)runs, per,
+		       elapsed > 0 ? runs / elapsed : 0.0);
+		if (!runs && progs[i].type == BPF_PROG_TYPE_EXT)
+			printf("%-10s (an EXT program under libxdp's dispatcher: the kernel "
+			       "counts its runs in the dispatcher; use --iface)\n", "");
+	}
+	if (arr)
+		json_out(json_pack("{s:i, s:f, s:o}", "port", (int)port, "seconds", elapsed,
+				   "programs", arr));
 }
 
 int cmd_cost(int argc, char **argv)
@@ -208,42 +253,7 @@ int cmd_cost(int argc, char **argv)
 	close(stats_fd); /* statistics off again (unless someone else holds them on) */
 	elapsed = t1 - t0;
 
-	if (json) {
-		printf("{\"port\":%lu,\"seconds\":%.3f,\"programs\":[", port, elapsed);
-		for (i = 0; i < n; i++) {
-			__u64 runs = progs[i].cnt1 - progs[i].cnt0;
-			__u64 ns = progs[i].ns1 - progs[i].ns0;
-
-			printf("%s{\"prog\":\"%s\",\"name\":\"%s\",\"id\":%u,\"type\":\"%s\","
-			       "\"runs\":%llu,\"run_time_ns\":%llu,",
-			       i ? "," : "", progs[i].label, progs[i].name, progs[i].id,
-			       type_str(progs[i].type), (unsigned long long)runs,
-			       (unsigned long long)ns);
-			if (runs)
-				printf("\"ns_per_run\":%.1f}", (double)ns / (double)runs);
-			else
-				printf("\"ns_per_run\":null}");
-		}
-		printf("]}\n");
-	} else {
-		printf("port %lu: BPF run time over %.2f s (BPF_ENABLE_STATS)\n", port, elapsed);
-		printf("%-10s %-16s %-13s %7s %12s %9s %10s\n", "program", "name", "type", "id",
-		       "runs", "ns/run", "runs/s");
-		for (i = 0; i < n; i++) {
-			__u64 runs = progs[i].cnt1 - progs[i].cnt0;
-			__u64 ns = progs[i].ns1 - progs[i].ns0;
-			char per[32] = "-";
-
-			if (runs)
-				snprintf(per, sizeof(per), "%.1f", (double)ns / (double)runs);
-			printf("%-10s %-16s %-13s %7u %12llu %9s %10.0f\n", progs[i].label,
-			       progs[i].name, type_str(progs[i].type), progs[i].id,
-			       (unsigned long long)runs, per, elapsed > 0 ? runs / elapsed : 0.0);
-			if (!runs && progs[i].type == BPF_PROG_TYPE_EXT)
-				printf("%-10s (an EXT program under libxdp's dispatcher: the kernel "
-				       "counts its runs in the dispatcher; use --iface)\n", "");
-		}
-	}
+	print_costs(progs, n, port, elapsed, json);
 out:
 	for (i = 0; i < n; i++)
 		close(progs[i].fd);

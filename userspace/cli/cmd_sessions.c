@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
+#include "json_out.h"
 #include "sid_parse.h"
 #include "pinned.h"
 
@@ -34,23 +35,117 @@ const struct cli_cmd cli_cmd_sessions = {
 		 "run. With --cluster: from the cluster's session directory in Redis, which node,\n"
 		 "port, slot and worker hold SID (or each node's totals), from any host.",
 	.opts = sessions_opts,
-	.exit_status = "  0  listed (with --sid: also when the sid is not learned; the output says)\n"
-		       "  1  port P is not steered by sid, or the pins cannot be read\n"
+	.exit_status = "  0  listed (with --sid: found)\n"
+		       "  1  --sid SID is not learned, port P is not steered by sid, or the pins\n"
+		       "     cannot be read\n"
 		       "  2  the command line is wrong\n",
 };
 
-int cmd_sessions(int argc, char **argv)
+/* --sid SID: where one session is. */
+static int one_sid(const struct cli *c, int fd, const struct siosteer_owner *owners)
+{
+	double now = clock_s(CLOCK_BOOTTIME);
+	struct siosteer_sid_owner v;
+	struct siosteer_sid key = { 0 };
+	size_t len = strlen(c->sid);
+	__u32 pid;
+
+	if (!len || len > SIOSTEER_SID_MAX) {
+		log_error("sessions: --sid '%s' is not an engine.io session id", c->sid);
+		return 2;
+	}
+	key.len = (__u8)len;
+	memcpy(key.s, c->sid, len);
+	if (bpf_map_lookup_elem(fd, &key, &v)) {
+		if (c->json)
+			json_out(json_pack("{s:i, s:s, s:b}", "port", (int)c->steer.port, "sid",
+					   c->sid, "found", 0));
+		else
+			printf("sid %s: not learned on port %u\n", c->sid, c->steer.port);
+		return 1;
+	}
+	pid = v.slot < SIOSTEER_MAX_SLOTS ? owners[v.slot].pid : 0;
+	if (c->json)
+		json_out(json_pack("{s:i, s:s, s:b, s:i, s:i, s:f}", "port", (int)c->steer.port,
+				   "sid", c->sid, "found", 1, "slot", (int)v.slot, "pid", (int)pid,
+				   "age_s", now - v.learned_ns / 1e9));
+	else
+		printf("sid %s: port %u slot %u pid %u, learned %.1f s ago\n", c->sid,
+		       c->steer.port, v.slot, pid, now - v.learned_ns / 1e9);
+	return 0;
+}
+
+/* Every learned session (up to --limit), then the totals per slot. */
+static int list_sessions(const struct cli *c, int fd, const struct siosteer_owner *owners)
 {
 	__u64 per_slot[SIOSTEER_MAX_SLOTS] = { 0 }, total = 0;
-	struct siosteer_owner owners[SIOSTEER_MAX_SLOTS];
-	struct siosteer_sid key, next;
+	double now = clock_s(CLOCK_BOOTTIME);
 	struct siosteer_sid_owner v;
+	struct siosteer_sid key, next;
+	json_t *rows = NULL, *slots;
+	void *prev = NULL;
+	int printed = 0, slot;
+	char sid[SIOSTEER_SID_MAX + 1];
+
+	if (c->json)
+		rows = json_array();
+	else if (c->limit)
+		printf("%-*s  %-4s  %-7s  %s\n", SIOSTEER_SID_MAX > 24 ? 24 : SIOSTEER_SID_MAX,
+		       "sid", "slot", "pid", "age");
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) || v.slot >= SIOSTEER_MAX_SLOTS)
+			continue;
+		per_slot[v.slot]++;
+		total++;
+		if (printed >= c->limit)
+			continue;
+		printed++;
+		snprintf(sid, sizeof(sid), "%.*s", key.len, key.s);
+		if (rows)
+			json_array_append_new(rows, json_pack("{s:s, s:i, s:i, s:f}", "sid", sid,
+							      "slot", (int)v.slot, "pid",
+							      (int)owners[v.slot].pid, "age_s",
+							      now - v.learned_ns / 1e9));
+		else
+			printf("%-24s  %-4u  %-7u  %.1fs\n", sid, v.slot, owners[v.slot].pid,
+			       now - v.learned_ns / 1e9);
+	}
+	if (rows) {
+		slots = json_object();
+		for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
+			char k[8];
+
+			if (!per_slot[slot] && !owners[slot].pid)
+				continue;
+			snprintf(k, sizeof(k), "%d", slot);
+			json_object_set_new(slots, k,
+					    json_pack("{s:i, s:o}", "pid", (int)owners[slot].pid,
+						      "sessions", json_u64(per_slot[slot])));
+		}
+		json_out(json_pack("{s:i, s:o, s:o, s:o}", "port", (int)c->steer.port, "sessions",
+				   rows, "total", json_u64(total), "per_slot", slots));
+		return 0;
+	}
+	if (printed < (int)total && c->limit)
+		printf("... %llu more\n", (unsigned long long)(total - printed));
+	printf("%llu learned sessions", (unsigned long long)total);
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
+		if (per_slot[slot] || owners[slot].pid)
+			printf("%s slot %d (pid %u): %llu", slot ? "," : ":", slot, owners[slot].pid,
+			       (unsigned long long)per_slot[slot]);
+	printf("\n");
+	return 0;
+}
+
+int cmd_sessions(int argc, char **argv)
+{
+	struct siosteer_owner owners[SIOSTEER_MAX_SLOTS];
 	struct siosteer_pinned p;
 	struct cli c;
 	const char *root;
-	void *prev = NULL;
-	double now = clock_s(CLOCK_BOOTTIME);
-	int err, fd, printed = 0, slot, first = 1;
+	int err, fd, slot;
 	char path[512];
 
 	cli_defaults(&c);
@@ -63,11 +158,11 @@ int cmd_sessions(int argc, char **argv)
 	if (c.cluster_set)
 		return cluster_sessions(&c);
 	if (c.redis) {
-		log_error("--redis goes with --cluster");
+		log_error("sessions: --redis goes with --cluster");
 		return 2;
 	}
 	if (!c.port_set) {
-		log_error("sessions needs --port (see --help)");
+		log_error("sessions: needs --port (see 'siosteer sessions --help')");
 		return 2;
 	}
 	if (caps_require(CAPS_READ))
@@ -89,84 +184,7 @@ int cmd_sessions(int argc, char **argv)
 		if (siosteer_pinned_owner(&p, (__u32)slot, &owners[slot]))
 			memset(&owners[slot], 0, sizeof(owners[slot]));
 	siosteer_pinned_close(&p);
-
-	if (c.sid) {
-		size_t len = strlen(c.sid);
-
-		memset(&key, 0, sizeof(key));
-		if (!len || len > SIOSTEER_SID_MAX) {
-			log_error("--sid '%s' is not an engine.io session id", c.sid);
-			close(fd);
-			return 2;
-		}
-		key.len = (__u8)len;
-		memcpy(key.s, c.sid, len);
-		err = bpf_map_lookup_elem(fd, &key, &v) ? -errno : 0;
-		close(fd);
-		if (err) {
-			if (c.json)
-				printf("{\"port\":%u,\"sid\":\"%s\",\"found\":false}\n", c.steer.port,
-				       c.sid);
-			else
-				printf("sid %s: not learned on port %u\n", c.sid, c.steer.port);
-			return 1;
-		}
-		if (c.json)
-			printf("{\"port\":%u,\"sid\":\"%s\",\"found\":true,\"slot\":%u,\"pid\":%u,"
-			       "\"age_s\":%.1f}\n", c.steer.port, c.sid, v.slot,
-			       v.slot < SIOSTEER_MAX_SLOTS ? owners[v.slot].pid : 0,
-			       now - v.learned_ns / 1e9);
-		else
-			printf("sid %s: port %u slot %u pid %u, learned %.1f s ago\n", c.sid,
-			       c.steer.port, v.slot,
-			       v.slot < SIOSTEER_MAX_SLOTS ? owners[v.slot].pid : 0,
-			       now - v.learned_ns / 1e9);
-		return 0;
-	}
-	if (c.json)
-		printf("{\"port\":%u,\"sessions\":[", c.steer.port);
-	else if (c.limit)
-		printf("%-*s  %-4s  %-7s  %s\n", SIOSTEER_SID_MAX > 24 ? 24 : SIOSTEER_SID_MAX,
-		       "sid", "slot", "pid", "age");
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v) || v.slot >= SIOSTEER_MAX_SLOTS)
-			continue;
-		per_slot[v.slot]++;
-		total++;
-		if (printed >= c.limit)
-			continue;
-		printed++;
-		if (c.json)
-			printf("%s{\"sid\":\"%.*s\",\"slot\":%u,\"pid\":%u,\"age_s\":%.1f}",
-			       first ? "" : ",", key.len, key.s, v.slot, owners[v.slot].pid,
-			       now - v.learned_ns / 1e9);
-		else
-			printf("%-24.*s  %-4u  %-7u  %.1fs\n", key.len, key.s, v.slot,
-			       owners[v.slot].pid, now - v.learned_ns / 1e9);
-		first = 0;
-	}
+	err = c.sid ? one_sid(&c, fd, owners) : list_sessions(&c, fd, owners);
 	close(fd);
-	if (c.json) {
-		printf("],\"total\":%llu,\"per_slot\":{", (unsigned long long)total);
-		for (first = 1, slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
-			if (!per_slot[slot] && !owners[slot].pid)
-				continue;
-			printf("%s\"%d\":{\"pid\":%u,\"sessions\":%llu}", first ? "" : ",", slot,
-			       owners[slot].pid, (unsigned long long)per_slot[slot]);
-			first = 0;
-		}
-		printf("}}\n");
-		return 0;
-	}
-	if (printed < (int)total && c.limit)
-		printf("... %llu more\n", (unsigned long long)(total - printed));
-	printf("%llu learned sessions", (unsigned long long)total);
-	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
-		if (per_slot[slot] || owners[slot].pid)
-			printf("%s slot %d (pid %u): %llu", slot ? "," : ":", slot, owners[slot].pid,
-			       (unsigned long long)per_slot[slot]);
-	printf("\n");
-	return 0;
+	return err;
 }

@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "log.h"
 #include "opts.h"
+#include "json_out.h"
 #include "pinned.h"
 #include "control.h"
 #include "gate.h"
@@ -72,15 +73,17 @@ struct field {
 };
 #define F(st, f) { #f, (st).f }
 
-static void print_fields(const char *title, const struct field *f, int n, bool json)
+/* One group of counters: a text line, or an object of `parent` (JSON). */
+static void print_fields(const char *title, const struct field *f, int n, json_t *parent)
 {
+	json_t *o;
 	int i;
 
-	if (json) {
-		printf(",\"%s\":{", title);
+	if (parent) {
+		o = json_object();
 		for (i = 0; i < n; i++)
-			printf("%s\"%s\":%llu", i ? "," : "", f[i].name, (unsigned long long)f[i].v);
-		printf("}");
+			json_object_set_new(o, f[i].name, json_u64(f[i].v));
+		json_object_set_new(parent, title, o);
 		return;
 	}
 	printf("  %s:", title);
@@ -90,7 +93,7 @@ static void print_fields(const char *title, const struct field *f, int n, bool j
 }
 
 /* Every counter group of a port; text and JSON print the same list. */
-static void print_counters(const struct port_view *v, bool json)
+static void print_counters(const struct port_view *v, json_t *json)
 {
 	const struct siosteer_counters *c = &v->cnt;
 	const struct field sel[] = {
@@ -275,7 +278,7 @@ static void print_text(const struct port_view *v)
 		       slot_weight(v, slot), 100.0 * v->buckets[slot] / SIOSTEER_MAGLEV_SIZE,
 		       slot_drained(v, slot) ? "drained" : "open");
 	}
-	print_counters(v, false);
+	print_counters(v, NULL);
 	if (v->has_bridge) {
 		const struct siosteer_bridge_stats *b = &v->bridge;
 
@@ -295,50 +298,37 @@ static void print_text(const struct port_view *v)
 	}
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-static void print_json(const struct port_view *v)
+static json_t *port_json(const struct port_view *v)
 {
 	const struct siosteer_meta *m = &v->meta;
 	const struct siosteer_counters *c = &v->cnt;
-	int slot, first = 1;
+	json_t *o, *slots = json_array();
+	int slot;
 
-	printf("{\"port\":%u,\"mode\":\"%s\",\"key\":\"%s\",\"prefix4\":%u,\"prefix6\":%u,"
-	       "\"interface\":",
-	       m->port, mode_name(m->mode), key_name(m->key), m->prefix4, m->prefix6);
-	json_str(m->ifname);
-	printf(",\"agent_pid\":%u,\"agent_running\":%s,\"generation\":%u,\"slots\":[",
-	       m->agent_pid, v->agent_alive ? "true" : "false", v->state.generation);
+	o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:b, s:i}", "port", (int)m->port,
+		      "mode", mode_name(m->mode), "key", key_name(m->key), "prefix4",
+		      (int)m->prefix4, "prefix6", (int)m->prefix6, "interface", m->ifname,
+		      "agent_pid", (int)m->agent_pid, "agent_running", v->agent_alive,
+		      "generation", (int)v->state.generation);
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
-		const struct siosteer_owner *o = &v->owner[slot];
+		const struct siosteer_owner *o2 = &v->owner[slot];
 
-		if (!v->live[slot] && !o->pid && !c->selected[slot])
+		if (!v->live[slot] && !o2->pid && !c->selected[slot])
 			continue;
-		printf("%s{\"slot\":%d,\"pid\":%u,\"command\":", first ? "" : ",", slot, o->pid);
-		json_str(o->comm);
-		printf(",\"restarts\":%u,\"listening\":%s,\"cookie\":%llu,\"selected\":%llu,"
-		       "\"weight\":%u,\"drained\":%s,\"table_share\":%.4f}",
-		       o->restarts, v->live[slot] ? "true" : "false",
-		       (unsigned long long)v->cookie[slot], (unsigned long long)c->selected[slot],
-		       slot_weight(v, slot), slot_drained(v, slot) ? "true" : "false",
-		       (double)v->buckets[slot] / SIOSTEER_MAGLEV_SIZE);
-		first = 0;
+		json_array_append_new(
+			slots, json_pack("{s:i, s:i, s:s, s:i, s:b, s:o, s:o, s:i, s:b, s:f}", "slot",
+					 slot, "pid", (int)o2->pid, "command", o2->comm, "restarts",
+					 (int)o2->restarts, "listening", v->live[slot], "cookie",
+					 json_u64(v->cookie[slot]), "selected",
+					 json_u64(c->selected[slot]), "weight",
+					 (int)slot_weight(v, slot), "drained", slot_drained(v, slot),
+					 "table_share",
+					 (double)v->buckets[slot] / SIOSTEER_MAGLEV_SIZE));
 	}
-	printf("],\"drained\":%s", v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained ? "true"
-											 : "false");
-	print_counters(v, true);
+	json_object_set_new(o, "slots", slots);
+	json_object_set_new(o, "drained",
+			    json_boolean(v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained));
+	print_counters(v, o);
 	if (v->has_bridge) {
 		const struct siosteer_bridge_stats *b = &v->bridge;
 		const struct field bf[] = {
@@ -347,22 +337,18 @@ static void print_json(const struct port_view *v)
 			F(*b, connects),  F(*b, failures),  F(*b, resyncs),
 		};
 
-		print_fields("bridge", bf, sizeof(bf) / sizeof(bf[0]), true);
-		printf(",\"redis\":{\"state\":\"%s\",\"for_s\":%.1f,\"node\":", bridge_state(v),
-		       ago_s(b->since_ns));
-		json_str(b->node);
-		printf(",\"cluster\":");
-		json_str(b->cluster);
-		printf(",\"where\":");
-		json_str(b->where);
-		printf(",\"last_error\":");
-		json_str(b->last_error);
-		printf("}");
+		print_fields("bridge", bf, sizeof(bf) / sizeof(bf[0]), o);
+		json_object_set_new(o, "redis",
+				    json_pack("{s:s, s:f, s:s, s:s, s:s, s:s}", "state",
+					      bridge_state(v), "for_s", ago_s(b->since_ns), "node",
+					      b->node, "cluster", b->cluster, "where", b->where,
+					      "last_error", b->last_error));
 	}
-	printf("}");
+	return o;
 }
 
-static int show(const char *root, unsigned port, bool json, bool *first)
+/* One port: its text, or its object appended to `all` (JSON). */
+static int show(const char *root, unsigned port, json_t *all, bool *first)
 {
 	struct port_view *v = malloc(sizeof(*v));
 	int err;
@@ -371,9 +357,8 @@ static int show(const char *root, unsigned port, bool json, bool *first)
 		return -ENOMEM;
 	err = read_port(root, port, v);
 	if (!err) {
-		if (json) {
-			printf("%s", *first ? "" : ",");
-			print_json(v);
+		if (all) {
+			json_array_append_new(all, port_json(v));
 		} else {
 			printf("%s", *first ? "" : "\n");
 			print_text(v);
@@ -386,6 +371,7 @@ static int show(const char *root, unsigned port, bool json, bool *first)
 
 int cmd_status(int argc, char **argv)
 {
+	json_t *all;
 	const char *root;
 	bool first = true;
 	struct dirent *e;
@@ -408,20 +394,18 @@ int cmd_status(int argc, char **argv)
 	if (caps_require(CAPS_READ))
 		return 1;
 	root = siosteer_pin_root(c.steer.pin_root);
+	/* --json: an array of ports, with --port too, so readers need one shape. */
+	all = c.json ? json_array() : NULL;
 	if (c.port_set) {
-		if (c.json)
-			printf("[");
-		err = show(root, c.steer.port, c.json, &first);
-		if (c.json)
-			printf("]\n");
+		err = show(root, c.steer.port, all, &first);
 		if (err) {
+			json_decref(all);
 			siosteer_say_not_steered(root, c.steer.port, err);
 			return 1;
 		}
+		json_out(all);
 		return 0;
 	}
-	if (c.json)
-		printf("[");
 	d = opendir(root);
 	while (d && (e = readdir(d))) {
 		char *end;
@@ -429,13 +413,13 @@ int cmd_status(int argc, char **argv)
 
 		if (*end || !port || port > 65535)
 			continue;
-		if (!show(root, (unsigned)port, c.json, &first))
+		if (!show(root, (unsigned)port, all, &first))
 			n++;
 	}
 	if (d)
 		closedir(d);
-	if (c.json)
-		printf("]\n");
+	if (all)
+		json_out(all);
 	else if (!n)
 		printf("no steered ports (pins in %s)\n", root);
 	return 0;

@@ -9,6 +9,7 @@
 #include <net/if.h>
 
 #include "opts.h"
+#include "json_out.h"
 #include "bridge.h"
 #include "log.h"
 #include "redis_url.h"
@@ -378,6 +379,13 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 	}
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	shorts[ns] = '\0';
+
+	/* Under --json even a command-line error is JSON: look for it before parsing. */
+	for (id = cmd->opts; *id != OPT_END; id++)
+		if (*id == OPT_JSON)
+			for (o = 1; o < argc && strcmp(argv[o], "--"); o++)
+				if (!strcmp(argv[o], "--json"))
+					json_out_errors();
 
 	optind = 1;
 	opterr = 0;

@@ -6,6 +6,12 @@
 #include "log.h"
 
 static enum log_level level = LOG_INFO;
+static void (*error_hook)(const char *msg);
+
+void log_set_error_hook(void (*fn)(const char *msg))
+{
+	error_hook = fn;
+}
 
 void log_set_level(enum log_level l)
 {
@@ -26,6 +32,15 @@ void log_msg(enum log_level l, const char *fmt, ...)
 
 	if (l > level)
 		return;
+	if (l == LOG_ERROR && error_hook) {
+		char msg[1024];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		error_hook(msg);
+		return;
+	}
 	/* One line at a time: the Redis bridge logs from its own thread. */
 	flockfile(stderr);
 	/* Errors are for the user at a terminal: no timestamp. Events are for logs. */
