@@ -110,20 +110,15 @@ static __always_inline __u64 bucket_of(__u32 hash)
 	return b;
 }
 
-/* Select `slot`; count it. Returns 0 on success, the helper's error otherwise. */
+/* Select `slot`. Returns 0 on success, the helper's error otherwise. */
 static __always_inline long try_slot(struct sk_reuseport_md *md, __u32 slot,
 				     struct siosteer_counters *c)
 {
 	__u32 key = slot;	/* the helper gets its own copy: its stack slot loses bounds */
-	long err;
 
 	if (slot >= SIOSTEER_MAX_SLOTS)
 		return -ENOENT;
-	err = bpf_sk_select_reuseport(md, &slots, &key, 0);
-	asm volatile("" : "+r"(slot));
-	if (!err && slot < SIOSTEER_MAX_SLOTS)
-		c->selected[slot]++;
-	return err;
+	return bpf_sk_select_reuseport(md, &slots, &key, 0);
 }
 
 /* Key 1, with the deterministic fallback. Returns the slot, or SIOSTEER_NO_SLOT. */
@@ -249,7 +244,7 @@ int siosteer_select(struct sk_reuseport_md *md)
 	struct siosteer_conn_owner owner = {};
 	struct siosteer_conn conn = {};
 	struct siosteer_counters *c;
-	struct tcphdr th;
+	struct tcphdr th = {};
 	struct siosteer_state *st;
 	struct siosteer_table *t;
 	__u32 zero = 0, hash, i, slot = SIOSTEER_NO_SLOT, new_session = 0;
@@ -280,6 +275,10 @@ int siosteer_select(struct sk_reuseport_md *md)
 		c->no_live_slot++;
 		return SK_PASS;
 	}
+	/* selected counts connections: in sid mode the SYN's run is not one (a cookie is
+	 * sent and the choice forgotten; the run on the first request places it). */
+	if (slot < SIOSTEER_MAX_SLOTS && (key_mode != SIOSTEER_KEY_SID || !th.syn))
+		c->selected[slot]++;
 	if (new_session) {
 		conn.client_port = th.source;
 		conn.server_port = th.dest;

@@ -101,7 +101,10 @@ struct siosteer_state {
  * Per-CPU selector counters; user space sums the CPUs. A miss is always counted.
  */
 struct siosteer_counters {
-	__u64 selected[SIOSTEER_MAX_SLOTS];	/* connections placed per slot */
+	__u64 selected[SIOSTEER_MAX_SLOTS];	/* connections placed per slot (sid mode: by
+						 * the run on their first request; the SYN's
+						 * run, whose choice a cookie forgets, is not
+						 * counted) */
 	__u64 runs;		/* program runs */
 	__u64 fallback;		/* chosen slot was empty (its worker died): picked a live one */
 	__u64 no_live_slot;	/* no slot took the connection: the kernel hashed it */

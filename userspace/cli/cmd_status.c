@@ -50,6 +50,7 @@ struct port_view {
 	struct siosteer_state state;
 	struct siosteer_counters cnt;
 	struct siosteer_owner owner[SIOSTEER_MAX_SLOTS];
+	char command[SIOSTEER_MAX_SLOTS][40];	/* what runs in each slot (live_command) */
 	bool live[SIOSTEER_MAX_SLOTS];
 	__u64 cookie[SIOSTEER_MAX_SLOTS];
 	bool agent_alive;
@@ -149,23 +150,61 @@ static const char *key_name(__u32 k)
 	return k == SIOSTEER_KEY_SID ? "sid" : "addr";
 }
 
-/* Prefer what the process is called now (node renames itself, scripts exec). */
-static void live_comm(struct siosteer_owner *o)
+/* Append s to the string in out (len bytes), cut to fit. */
+static void append(char *out, size_t len, const char *s)
 {
-	char path[64], comm[sizeof(o->comm)];
+	size_t n = strlen(out), m = strlen(s);
+
+	if (n + 1 >= len)
+		return;
+	if (m > len - 1 - n)
+		m = len - 1 - n;
+	memcpy(out + n, s, m);
+	out[n + m] = '\0';
+}
+
+/*
+ * What runs in the slot, from /proc/PID/cmdline: the program's name, and for an
+ * interpreter (node, python3, ...) the script's name after it ("node sio-worker.js"),
+ * instead of the kernel's 15-character comm ("pid-http-worker" for
+ * pid-http-worker.py). Falls back to the recorded comm.
+ */
+static void live_command(const struct siosteer_owner *o, char *out, size_t len)
+{
+	static const char *const interpreters[] = { "node", "nodejs", "python", "python3",
+						    "ruby", "perl", "php", "bun", "deno", "java" };
+	char path[64], args[512], *a0, *a1 = NULL, *b0;
+	size_t n = 0, i;
 	FILE *f;
 
+	snprintf(out, len, "%s", o->comm[0] ? o->comm : "-");
 	if (!o->pid)
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/comm", o->pid);
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", o->pid);
 	f = fopen(path, "r");
 	if (!f)
 		return;
-	if (fgets(comm, sizeof(comm), f)) {
-		comm[strcspn(comm, "\n")] = '\0';
-		memcpy(o->comm, comm, sizeof(comm));
-	}
+	n = fread(args, 1, sizeof(args) - 1, f);
 	fclose(f);
+	if (!n)
+		return;
+	args[n] = '\0';
+	a0 = args;
+	if (strlen(a0) + 1 < n)
+		a1 = a0 + strlen(a0) + 1;
+	b0 = strrchr(a0, '/') ? strrchr(a0, '/') + 1 : a0;
+	for (i = 0; a1 && *a1 != '-' && i < sizeof(interpreters) / sizeof(interpreters[0]); i++) {
+		if (!strncmp(b0, interpreters[i], strlen(interpreters[i]))) {
+			/* Cut to fit (the table shows 24 columns). */
+			out[0] = '\0';
+			append(out, len, b0);
+			append(out, len, " ");
+			append(out, len, strrchr(a1, '/') ? strrchr(a1, '/') + 1 : a1);
+			return;
+		}
+	}
+	out[0] = '\0';
+	append(out, len, b0);
 }
 
 static int read_port(const char *root, unsigned port, struct port_view *v)
@@ -188,7 +227,7 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 		siosteer_pinned_table_shares(&p, v->buckets);
 	for (slot = 0; !err && slot < SIOSTEER_MAX_SLOTS; slot++) {
 		siosteer_pinned_owner(&p, slot, &v->owner[slot]);
-		live_comm(&v->owner[slot]);
+		live_command(&v->owner[slot], v->command[slot], sizeof(v->command[slot]));
 		v->live[slot] = !siosteer_sockarray_cookie(p.slots_fd, slot, &v->cookie[slot]);
 	}
 	siosteer_pinned_close(&p);
@@ -265,15 +304,15 @@ static void print_text(const struct port_view *v)
 	       nlive, v->pin_root, m->port);
 	if (v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained)
 		printf("  drained: the whole port takes no new sessions where another slot can\n");
-	printf("  %-4s  %-7s  %-15s  %-8s  %-10s  %-9s  %-6s  %-6s  %s\n", "slot", "pid",
+	printf("  %-4s  %-7s  %-24s  %-8s  %-10s  %-9s  %-6s  %-6s  %s\n", "slot", "pid",
 	       "command", "restarts", "selected", "socket", "weight", "share", "placement");
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
 		const struct siosteer_owner *o = &v->owner[slot];
 
 		if (!v->live[slot] && !o->pid && !c->selected[slot])
 			continue;
-		printf("  %-4d  %-7u  %-15s  %-8u  %-10llu  %-9s  %-6u  %5.1f%%  %s\n", slot, o->pid,
-		       o->comm[0] ? o->comm : "-", o->restarts,
+		printf("  %-4d  %-7u  %-24.24s  %-8u  %-10llu  %-9s  %-6u  %5.1f%%  %s\n", slot,
+		       o->pid, v->command[slot], o->restarts,
 		       (unsigned long long)c->selected[slot], v->live[slot] ? "listening" : "gone",
 		       slot_weight(v, slot), 100.0 * v->buckets[slot] / SIOSTEER_MAGLEV_SIZE,
 		       slot_drained(v, slot) ? "drained" : "open");
@@ -317,7 +356,7 @@ static json_t *port_json(const struct port_view *v)
 			continue;
 		json_array_append_new(
 			slots, json_pack("{s:i, s:i, s:s, s:i, s:b, s:o, s:o, s:i, s:b, s:f}", "slot",
-					 slot, "pid", (int)o2->pid, "command", o2->comm, "restarts",
+					 slot, "pid", (int)o2->pid, "command", v->command[slot], "restarts",
 					 (int)o2->restarts, "listening", v->live[slot], "cookie",
 					 json_u64(v->cookie[slot]), "selected",
 					 json_u64(c->selected[slot]), "weight",
