@@ -413,17 +413,117 @@ static bool target_matches(const struct cli *c, const char *member)
 	return !c->port_set || (colon && (unsigned)atoi(colon + 1) == c->steer.port);
 }
 
+/* The control message every agent of the cluster receives (and the record kept for
+ * those that connect later). */
+static char *control_message(const struct cli *c, const struct ctl_change *ch, const char *id)
+{
+	json_t *m = json_object();
+	char *msg;
+
+	json_object_set_new(m, "id", json_string(id));
+	json_object_set_new(m, "op", json_string(ctl_op_name(ch->op)));
+	json_object_set_new(m, "node", json_string(c->node));
+	json_object_set_new(m, "port", json_integer(c->port_set ? c->steer.port : 0));
+	json_object_set_new(m, "slot", json_integer(ch->slot));
+	if (ch->op == CTL_WEIGHT)
+		json_object_set_new(m, "weight", json_integer(ch->weight));
+	json_object_set_new(m, "ts", json_integer((json_int_t)(ch->ts_ns / 1000000)));
+	json_object_set_new(m, "from", json_string(bridge_default_node()));
+	msg = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return msg;
+}
+
+/* One agent's answer, as a JSON line or a line of text. */
+static void print_ack(const struct cli *c, json_t *a)
+{
+	if (c->json) {
+		json_out(json_incref(a));
+	} else if (json_is_true(json_object_get(a, "ok"))) {
+		printf("  %s port %lld: %s%s, table generation %lld, in %lld ms%s\n",
+		       jstr(a, "node"), (long long)jint(a, "port"), jstr(a, "what"),
+		       json_is_true(json_object_get(a, "changed")) ? "" : " (already so)",
+		       (long long)jint(a, "generation"), (long long)jint(a, "ms"),
+		       json_is_true(json_object_get(a, "all_slots_drained"))
+			       ? "; every slot of it is drained, so new sessions still "
+				 "reach all of them"
+			       : "");
+	} else {
+		printf("  %s port %lld: FAILED: %s\n", jstr(a, "node"), (long long)jint(a, "port"),
+		       jstr(a, "error"));
+	}
+}
+
+/* The next answer to command `id` on the subscribed connection, or NULL (none queued). */
+static json_t *next_ack(struct conn *s, const char *id)
+{
+	json_error_t je;
+	redisReply *r;
+	json_t *a;
+
+	for (;;) {
+		r = NULL;
+		if (redisGetReplyFromReader(s->c, (void **)&r) != REDIS_OK || !r)
+			return NULL;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+		    r->element[2]->type != REDIS_REPLY_STRING ||
+		    !(a = json_loadb(r->element[2]->str, r->element[2]->len, 0, &je))) {
+			freeReplyObject(r);
+			continue;
+		}
+		freeReplyObject(r);
+		if (!strcmp(jstr(a, "id"), id))
+			return a;
+		json_decref(a);
+	}
+}
+
+/* Collect the answers of the `expected` members until all came or --wait ran out. */
+static void wait_acks(const struct cli *c, struct conn *s, const char *id, char **names, int n,
+		      bool *got, int expected, int *acked, int *failed)
+{
+	double deadline = mono_s() + (c->wait > 0 ? c->wait : 2.0);
+	char mem[160];
+	json_t *a;
+	int i, idx;
+
+	while (*acked + *failed < expected && mono_s() < deadline) {
+		struct pollfd p = { .fd = s->c->fd, .events = POLLIN };
+		int t = (int)((deadline - mono_s()) * 1000) + 1;
+
+		if (poll(&p, 1, t) <= 0)
+			continue;
+		if (redisBufferRead(s->c) != REDIS_OK)
+			break;
+		while ((a = next_ack(s, id))) {
+			snprintf(mem, sizeof(mem), "%s:%lld", jstr(a, "node"),
+				 (long long)jint(a, "port"));
+			for (idx = -1, i = 0; i < n; i++)
+				if (!strcmp(names[i], mem))
+					idx = i;
+			if (idx >= 0 && !got[idx]) {
+				got[idx] = true;
+				if (json_is_true(json_object_get(a, "ok")))
+					(*acked)++;
+				else
+					(*failed)++;
+			}
+			print_ack(c, a);
+			json_decref(a);
+		}
+	}
+}
+
 int cluster_control(const struct cli *c, const struct ctl_change *ch)
 {
 	char key[256], chan[256], ack[256], field[256], id[40], what[64], *msg;
 	struct conn k = { 0 }, s = { 0 };
 	int n, i, expected = 0, acked = 0, failed = 0;
 	bool *got = NULL;
-	json_t **recs, *m;
+	json_t **recs;
 	char **names;
 	redisReply *r;
 	long receivers;
-	double deadline;
 
 	if (!c->node) {
 		log_error("with --cluster, name the target: --node ID (or --node '*' for every "
@@ -440,18 +540,7 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 	bridge_key(chan, sizeof(chan), c->cluster, "ctl", NULL);
 	bridge_key(ack, sizeof(ack), c->cluster, "ctl-ack", NULL);
 	snprintf(id, sizeof(id), "%08x%08x", (unsigned)getpid(), (unsigned)((clock_s(CLOCK_REALTIME) * 1000.0) * 1000));
-	m = json_object();
-	json_object_set_new(m, "id", json_string(id));
-	json_object_set_new(m, "op", json_string(ctl_op_name(ch->op)));
-	json_object_set_new(m, "node", json_string(c->node));
-	json_object_set_new(m, "port", json_integer(c->port_set ? c->steer.port : 0));
-	json_object_set_new(m, "slot", json_integer(ch->slot));
-	if (ch->op == CTL_WEIGHT)
-		json_object_set_new(m, "weight", json_integer(ch->weight));
-	json_object_set_new(m, "ts", json_integer((json_int_t)(ch->ts_ns / 1000000)));
-	json_object_set_new(m, "from", json_string(bridge_default_node()));
-	msg = json_dumps(m, JSON_COMPACT);
-	json_decref(m);
+	msg = control_message(c, ch, id);
 	ctl_describe(ch, what, sizeof(what));
 
 	/* Acks first (so none is missed), then the record for latecomers, then the message. */
@@ -486,69 +575,7 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 		       "answer\n", what, c->node, port, c->cluster, receivers,
 		       receivers == 1 ? "" : "s", expected);
 	}
-
-	deadline = mono_s() + (c->wait > 0 ? c->wait : 2.0);
-	while (acked + failed < expected && mono_s() < deadline) {
-		struct pollfd p = { .fd = s.c->fd, .events = POLLIN };
-		int t = (int)((deadline - mono_s()) * 1000) + 1;
-
-		if (poll(&p, 1, t) <= 0)
-			continue;
-		if (redisBufferRead(s.c) != REDIS_OK)
-			break;
-		for (;;) {
-			json_error_t je;
-			json_t *a;
-			int idx = -1;
-
-			r = NULL;
-			if (redisGetReplyFromReader(s.c, (void **)&r) != REDIS_OK || !r)
-				break;
-			if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
-			    r->element[2]->type != REDIS_REPLY_STRING ||
-			    !(a = json_loadb(r->element[2]->str, r->element[2]->len, 0, &je))) {
-				freeReplyObject(r);
-				continue;
-			}
-			freeReplyObject(r);
-			if (strcmp(jstr(a, "id"), id)) {
-				json_decref(a);
-				continue;
-			}
-			{
-				char mem[160];
-
-				snprintf(mem, sizeof(mem), "%s:%lld", jstr(a, "node"),
-					 (long long)jint(a, "port"));
-				for (i = 0; i < n; i++)
-					if (!strcmp(names[i], mem))
-						idx = i;
-			}
-			if (idx >= 0 && !got[idx]) {
-				got[idx] = true;
-				if (json_is_true(json_object_get(a, "ok")))
-					acked++;
-				else
-					failed++;
-			}
-			if (c->json) {
-				json_out(json_incref(a));
-			} else if (json_is_true(json_object_get(a, "ok"))) {
-				printf("  %s port %lld: %s%s, table generation %lld, in %lld ms%s\n",
-				       jstr(a, "node"), (long long)jint(a, "port"), jstr(a, "what"),
-				       json_is_true(json_object_get(a, "changed")) ? "" : " (already so)",
-				       (long long)jint(a, "generation"), (long long)jint(a, "ms"),
-				       json_is_true(json_object_get(a, "all_slots_drained"))
-					       ? "; every slot of it is drained, so new sessions still "
-						 "reach all of them"
-					       : "");
-			} else {
-				printf("  %s port %lld: FAILED: %s\n", jstr(a, "node"),
-				       (long long)jint(a, "port"), jstr(a, "error"));
-			}
-			json_decref(a);
-		}
-	}
+	wait_acks(c, &s, id, names, n, got, expected, &acked, &failed);
 	for (i = 0; i < n; i++)
 		if (recs[i] && target_matches(c, names[i]) && !got[i] && !c->json)
 			printf("  %s: no answer within %.1f s (recorded: it applies the command when "

@@ -153,12 +153,61 @@ static void print_costs(const struct prog_sample *progs, int n, unsigned long po
 				   "programs", arr));
 }
 
+static const char *const pins[] = { SIOSTEER_PIN_PROG_SELECT, SIOSTEER_PIN_PROG_GATE,
+				    SIOSTEER_PIN_PROG_LEARN, SIOSTEER_PIN_PROG_TW,
+				    SIOSTEER_PIN_PROG_REPAIR };
+#define N_PINS ((int)(sizeof(pins) / sizeof(pins[0])))
+
+/* The port's pinned programs, and IFACE's XDP program if asked. Returns how many, or -1. */
+static int open_programs(const char *root, unsigned long port, const char *iface,
+			 struct prog_sample *progs)
+{
+	char path[512];
+	int n = 0, i;
+
+	for (i = 0; i < N_PINS; i++) {
+		if (siosteer_pin_path(path, sizeof(path), root, (unsigned)port, pins[i]))
+			continue;
+		progs[n].fd = bpf_obj_get(path);
+		if (progs[n].fd < 0)
+			continue; /* not pinned: e.g. no gate/learn/tw_reset with --key addr */
+		progs[n].label = pins[i];
+		n++;
+	}
+	if (!n) {
+		log_error("port %lu has no pinned siosteer program in %s/%lu", port, root, port);
+		return -1;
+	}
+	if (iface) {
+		unsigned ifindex = if_nametoindex(iface);
+		__u32 id = 0;
+		int fd;
+
+		if (!ifindex) {
+			log_error("no interface named '%s'", iface);
+			for (i = 0; i < n; i++)
+				close(progs[i].fd);
+			return -1;
+		}
+		if (bpf_xdp_query_id((int)ifindex, 0, &id) || !id) {
+			log_warn("no XDP program attached to %s", iface);
+		} else if ((fd = bpf_prog_get_fd_by_id(id)) < 0) {
+			log_warn("XDP program %u on %s: %s", id, iface, strerror(errno));
+		} else {
+			static char label[IF_NAMESIZE + 8];
+
+			snprintf(label, sizeof(label), "xdp@%s", iface);
+			progs[n].label = label;
+			progs[n].fd = fd;
+			n++;
+		}
+	}
+	return n;
+}
+
 int cmd_cost(int argc, char **argv)
 {
-	static const char *const pins[] = { SIOSTEER_PIN_PROG_SELECT, SIOSTEER_PIN_PROG_GATE,
-					    SIOSTEER_PIN_PROG_LEARN, SIOSTEER_PIN_PROG_TW,
-					    SIOSTEER_PIN_PROG_REPAIR };
-	struct prog_sample progs[5];
+	struct prog_sample progs[N_PINS + 1];	/* and the XDP program of --iface */
 	const char *pin_root = NULL, *iface = NULL, *root;
 	unsigned long port = 0;
 	double seconds = 5.0, t0, t1, elapsed;
@@ -166,7 +215,6 @@ int cmd_cost(int argc, char **argv)
 	int n = 0, i, stats_fd, rc = 0;
 	struct sigaction sa;
 	struct cli c;
-	char path[512];
 
 	cli_defaults(&c);
 	rc = cli_parse(argc, argv, &cli_cmd_cost, &c);
@@ -186,44 +234,10 @@ int cmd_cost(int argc, char **argv)
 	pin_root = c.steer.pin_root;
 	if (caps_require(CAPS_READ))
 		return 1;
-
 	root = siosteer_pin_root(pin_root);
-	for (i = 0; i < (int)(sizeof(pins) / sizeof(pins[0])); i++) {
-		if (siosteer_pin_path(path, sizeof(path), root, (unsigned)port, pins[i]))
-			continue;
-		progs[n].fd = bpf_obj_get(path);
-		if (progs[n].fd < 0)
-			continue; /* not pinned: e.g. no gate/learn/tw_reset with --key addr */
-		progs[n].label = pins[i];
-		n++;
-	}
-	if (!n) {
-		log_error("port %lu has no pinned siosteer program in %s/%lu", port, root, port);
+	n = open_programs(root, port, iface, progs);
+	if (n < 0)
 		return 1;
-	}
-	if (iface) {
-		unsigned ifindex = if_nametoindex(iface);
-		__u32 id = 0;
-		int fd;
-
-		if (!ifindex) {
-			log_error("no interface named '%s'", iface);
-			rc = 1;
-			goto out;
-		}
-		if (bpf_xdp_query_id((int)ifindex, 0, &id) || !id) {
-			log_warn("no XDP program attached to %s", iface);
-		} else if ((fd = bpf_prog_get_fd_by_id(id)) < 0) {
-			log_warn("XDP program %u on %s: %s", id, iface, strerror(errno));
-		} else {
-			static char label[IF_NAMESIZE + 8];
-
-			snprintf(label, sizeof(label), "xdp@%s", iface);
-			progs[n].label = label;
-			progs[n].fd = fd;
-			n++;
-		}
-	}
 
 	/* Catch the signals before statistics are on, so the window always closes cleanly. */
 	memset(&sa, 0, sizeof(sa));

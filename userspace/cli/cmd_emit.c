@@ -55,6 +55,34 @@ static void describe_target(const struct siosteer_emit_target *t, char *buf, siz
 				      t->except[i]);
 }
 
+/* What each verb needs and allows; one line and non-zero if the command line is off. */
+static int check_operands(const char *verb, int operands, const struct siosteer_emit_target *t,
+			  bool close_conn)
+{
+	if (!strcmp(verb, "emit") && operands < 1) {
+		log_error("emit: needs an EVENT name (see 'siosteer emit --help')");
+		return -1;
+	}
+	if ((!strcmp(verb, "join") || !strcmp(verb, "leave")) && operands < 1) {
+		log_error("%s: needs at least one ROOM (see 'siosteer %s --help')", verb, verb);
+		return -1;
+	}
+	if (!strcmp(verb, "disconnect") && operands > 0) {
+		log_error("disconnect: takes no operands, only --to/--except (see 'siosteer "
+			  "disconnect --help')");
+		return -1;
+	}
+	if (close_conn && strcmp(verb, "disconnect")) {
+		log_error("%s: --close only applies to disconnect", verb);
+		return -1;
+	}
+	if (t->volatile_msg && strcmp(verb, "emit")) {
+		log_error("%s: --volatile only applies to emit", verb);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_emit(int argc, char **argv)
 {
 	const char *verb = argv[0], *url, *key;
@@ -90,27 +118,8 @@ int cmd_emit(int argc, char **argv)
 	op = c.first_arg;
 	if (op < argc && !strcmp(argv[op], "--"))
 		op++;
-	if (!strcmp(verb, "emit") && op >= argc) {
-		log_error("emit: needs an EVENT name (see 'siosteer emit --help')");
+	if (check_operands(verb, argc - op, &t, close_conn))
 		return 2;
-	}
-	if ((!strcmp(verb, "join") || !strcmp(verb, "leave")) && op >= argc) {
-		log_error("%s: needs at least one ROOM (see 'siosteer %s --help')", verb, verb);
-		return 2;
-	}
-	if (!strcmp(verb, "disconnect") && op < argc) {
-		log_error("disconnect: unexpected argument '%s' (disconnect takes --to/--except)",
-			  argv[op]);
-		return 2;
-	}
-	if (close_conn && strcmp(verb, "disconnect")) {
-		log_error("%s: --close only applies to disconnect", verb);
-		return 2;
-	}
-	if (t.volatile_msg && strcmp(verb, "emit")) {
-		log_error("%s: --volatile only applies to emit", verb);
-		return 2;
-	}
 	url = redis_default_url(url);
 	/* A Redis that closes the connection under a write must give an error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
