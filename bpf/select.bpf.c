@@ -277,8 +277,13 @@ int siosteer_select(struct sk_reuseport_md *md)
 	}
 	/* selected counts connections: in sid mode the SYN's run is not one (a cookie is
 	 * sent and the choice forgotten; the run on the first request places it). */
-	if (slot < SIOSTEER_MAX_SLOTS && (key_mode != SIOSTEER_KEY_SID || !th.syn))
-		c->selected[slot]++;
+	if (key_mode != SIOSTEER_KEY_SID || !th.syn) {
+		__u64 i = slot;
+
+		asm volatile("" : "+r"(i));	/* check and index the same register */
+		if (i < SIOSTEER_MAX_SLOTS)
+			c->selected[i]++;
+	}
 	if (new_session) {
 		conn.client_port = th.source;
 		conn.server_port = th.dest;

@@ -27,7 +27,7 @@
 # from the right worker (seen once in ~10 runs; the server log counts such "closed" hits).
 #
 # Env: PLACE=least-loaded (default) | addr | random | default (no --place flag)
-#      MODE=run (default) | attach: 4 workers bind the port themselves (Node 22
+#      MODE=run | attach (default: both, attach with scenario a): 4 workers bind the port themselves (Node 22
 #      reusePort) + `siosteer attach veth0 --key sid`; scenario a only, no baseline.
 #      SCENARIOS="a b ..." to run a subset.
 #      MIN_WORKERS=3: workers a and b must use. With least-loaded placement a handshake on
@@ -43,12 +43,15 @@ SST_TAG=br
 SST_FAIL_SKIP='^(ready|stats) '
 
 PLACE=${PLACE:-least-loaded}
-MODE=${MODE:-run}
+# MODE=run or attach runs that mode alone; by default both: every scenario under run, and
+# scenario (a) under attach.
+MODES=${MODE:-run attach}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 ACKS=20
 MIN_WORKERS=${MIN_WORKERS:-3}
 RELOADS=15
-if [[ $MODE == attach ]]; then SCENARIOS=${SCENARIOS:-a}; else SCENARIOS=${SCENARIOS:-a b c-polling c-default d}; fi
+SCENARIOS_RUN=${SCENARIOS:-a b c-polling c-default d}
+SCENARIOS_ATTACH=${SCENARIOS:-a}
 BROWSER_DIR=$SST_TESTS_DIR/browser
 PROBLEMS=()
 declare -A PHASE_OK=() PHASE_N=() PHASE_REPAIR=()
@@ -58,7 +61,7 @@ declare -A PHASE_OK=() PHASE_N=() PHASE_REPAIR=()
 [[ -d $SST_TESTS_DIR/node_modules/puppeteer-core ]] || fail "missing puppeteer-core (cd tests && npm ci)"
 [[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
 [[ -x $CHROMIUM ]] || fail "missing $CHROMIUM (apt-get install chromium; make deps)"
-[[ $MODE == run || $MODE == attach ]] || fail "MODE must be run or attach, not $MODE"
+for m in $MODES; do [[ $m == run || $m == attach ]] || fail "MODE must be run or attach, not $m"; done
 case $PLACE in default) PLACE_ARGS=() ;; *) PLACE_ARGS=(--place "$PLACE") ;; esac
 
 netns_setup 8 || fail "netns_setup"
@@ -84,7 +87,7 @@ start_phase() {
 	REQ_DIR=$SST_TMP/req-$label
 	mkdir -p "$REQ_DIR"
 	PHASE_PIDS=()
-	if [[ $MODE == run ]]; then
+	if [[ $PHASE_MODE == run ]]; then
 		start_bg "siosteer-$label" ns_srv "$SIOSTEER" run --port "$port" --workers "$n" --key sid \
 			--iface veth0 "${PLACE_ARGS[@]}" -- "$SST_NODE" "$BROWSER_DIR/page-worker.js" --reqlog "$REQ_DIR"
 		PHASE_PIDS+=("$SST_LAST_PID")
@@ -219,7 +222,7 @@ print(" ".join(found) if found else "n/a")' "$1" 2>/dev/null || echo "n/a"
 run_phase() {
 	local label=$1 port=$2 n=$3 sc out rc warm t0 t1 sess status why minw learned dl
 	start_phase "$label" "$port" "$n"
-	for sc in $SCENARIOS; do
+	for sc in $PHASE_SCENARIOS; do
 		warm=$(ns_cli timeout 60 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "http://$SST_SRV_ADDR:$port" \
 			--sessions 6 --concurrency 6 --acks 2 --transports polling --local-addrs "$WARM_ADDRS" \
 			--deadline 30 2>>"$SST_TMP/warmup.err")
@@ -257,16 +260,22 @@ run_phase() {
 	grep -h '^stats ' "$SST_TMP"/siosteer-"$label".log "$SST_TMP"/worker-"$label"-*.log 2>/dev/null | sed "s/^/$label worker /"
 }
 
-if [[ $MODE == run ]]; then
-	run_phase one-worker 3001 1
-fi
-run_phase "sid-$MODE-4" 3000 4
+for PHASE_MODE in $MODES; do
+	if [[ $PHASE_MODE == run ]]; then
+		PHASE_SCENARIOS=$SCENARIOS_RUN
+		run_phase one-worker 3001 1
+		run_phase sid-run-4 3000 4
+	else
+		PHASE_SCENARIOS=$SCENARIOS_ATTACH
+		run_phase sid-attach-4 3002 4
+	fi
+done
 
 summary=""
 for label in "${!PHASE_N[@]}"; do
 	summary+="$label ${PHASE_OK[$label]:-0}/${PHASE_N[$label]} scenarios passed (repair ${PHASE_REPAIR[$label]}); "
 done
-echo "RESULT $NAME (place $PLACE, mode $MODE): $summary${#PROBLEMS[@]} failed assertions"
+echo "RESULT $NAME (place $PLACE, modes $MODES): $summary${#PROBLEMS[@]} failed assertions"
 if ((${#PROBLEMS[@]})); then
 	printf 'problem: %s\n' "${PROBLEMS[@]}"
 	fail "${#PROBLEMS[@]} failed assertions, first: ${PROBLEMS[0]}"
