@@ -5,6 +5,9 @@
 #   make test       deps + build + unit, BPF and network-namespace tests
 #   make demo       deps + build + a 4-worker Socket.IO cluster behind siosteer
 #   make fuzz       libFuzzer run of the sid parser (not part of `make test`)
+#   make man        build/siosteer.8 from docs/siosteer.8.scd (scdoc)
+#   make install    siosteer, its man page, the emit library and header under $(DESTDIR)$(PREFIX)
+#   make uninstall  remove what `make install` put there
 
 SHELL   := /bin/bash
 BUILD   ?= build
@@ -63,7 +66,7 @@ $(BUILD)/obj/userspace/cli/%.o: INC := $(INC_cli)
 SIOSTEER_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/*.c))
 SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test demo clean format check-layers
+.PHONY: all deps test demo clean format check-layers man install uninstall
 # Keep BPF objects and skeletons: they are inputs of several rules.
 .SECONDARY:
 all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer $(BUILD)/libsiosteer_emit.a
@@ -115,6 +118,37 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 -include tests/fuzz/fuzz.mk
 -include tests/bpf/bpf-tests.mk
 -include tools/gate-bench.mk
+
+# The man page: one source, docs/siosteer.8.scd. Its date is the source's last commit, so
+# the output does not change with the day it is built.
+SCDOC ?= scdoc
+man: $(BUILD)/siosteer.8
+$(BUILD)/siosteer.8: docs/siosteer.8.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(BUILD)
+	$(Q)command -v $(SCDOC) >/dev/null || { echo "siosteer: $(SCDOC) not found (make deps installs it)" >&2; exit 1; }
+	$(Q)sde=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct -- $< 2>/dev/null)}; \
+		if [ -n "$$sde" ]; then export SOURCE_DATE_EPOCH=$$sde; else unset SOURCE_DATE_EPOCH; fi; \
+		$(SCDOC) < $< > $@.tmp && mv $@.tmp $@
+
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+INSTALLED := $(SBINDIR)/siosteer $(MANDIR)/man8/siosteer.8 $(LIBDIR)/libsiosteer_emit.a \
+	$(INCDIR)/siosteer_emit.h
+
+install: all man
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 755 $(BUILD)/siosteer $(DESTDIR)$(SBINDIR)/siosteer
+	$(Q)install -D -m 644 $(BUILD)/siosteer.8 $(DESTDIR)$(MANDIR)/man8/siosteer.8
+	$(Q)install -D -m 644 $(BUILD)/libsiosteer_emit.a $(DESTDIR)$(LIBDIR)/libsiosteer_emit.a
+	$(Q)install -D -m 644 include/siosteer_emit.h $(DESTDIR)$(INCDIR)/siosteer_emit.h
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 deps:
 	$(Q)tools/install-deps.sh

@@ -117,7 +117,8 @@ int siosteer_learn(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	/* The headers are normally in the linear area (the payload, read with
 	 * bpf_skb_load_bytes, need not be). Pull only when they are not: pulling every
-	 * packet's first 134 bytes was a quarter of this program's time (a head copy). */
+	 * packet's first 134 bytes copied its head each time (BENCHMARKS.md, 'Found on
+	 * the way'). */
 	r = pkt_parse_tcp(data, data_end, &p);
 	if (r && data_end - data < skb->len) {
 		bpf_skb_pull_data(skb, 14 + 60 + 60 < skb->len ? 14 + 60 + 60 : skb->len);

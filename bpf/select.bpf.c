@@ -11,11 +11,12 @@
  *
  * A handshake (a request without sid) is recorded as connection -> slot, with the
  * worker's first sequence number, for the learner; nothing else is (a map write per
- * connection was 60% of this program's time), and the learner checks the sequence number,
- * so a record of an earlier connection on the same 4-tuple cannot mislead it (DESIGN.md,
- * Lessons 2). Every run that can select still selects. A slot whose worker died makes the
- * select fail with -ENOENT; we then walk the table's live slots in an order derived from
- * the address hash.
+ * connection was most of this program's cost: BENCHMARKS.md, 'the sk_reuseport program'),
+ * and the learner checks the sequence number, so a record of an earlier connection on the
+ * same 4-tuple cannot mislead it. Every run that can select still selects
+ * (docs/ARCHITECTURE.md, 'Every run selects'). A slot whose worker died makes the select
+ * fail with -ENOENT; we then walk the table's live slots in an order derived from the
+ * address hash.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

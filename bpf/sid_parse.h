@@ -9,7 +9,8 @@
  *
  * Input contract: `buf` holds `len` valid bytes, and at least WINDOW bytes of storage
  * (in BPF: a per-CPU scratch buffer of exactly SIOSTEER_REQ_WINDOW or
- * SIOSTEER_RESP_WINDOW bytes; bytes past `len` are stale, DESIGN.md Lessons 3). A
+ * SIOSTEER_RESP_WINDOW bytes; bytes past `len` are stale: docs/ARCHITECTURE.md, 'Scan
+ * only the current packet'). A
  * parser never reads at or past `len`, nor past its window (`len` is clamped to it);
  * each read is checked against `len` and its index masked with WINDOW-1, which is what
  * lets the verifier prove bounds. In user space `buf` may be exactly `len` bytes long.

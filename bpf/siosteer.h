@@ -20,10 +20,10 @@
 #endif
 
 /*
- * Maglev lookup-table size: a prime, far above 100 x SIOSTEER_MAX_SLOTS. Measured by
- * tests/unit/test_maglev.c for 2..64 slots: with 6421 (the smallest prime >= 6400) removing
- * one of 64 slots moved up to 3.8% of addresses (limit 1/N + 1% = 2.6%); with 65537 the
- * worst excess over 1/N is 0.8% and max/min entries per slot is 1.001. Costs 256 KiB a table.
+ * Maglev lookup-table size: a prime, far above 100 x SIOSTEER_MAX_SLOTS, because a smaller
+ * table moves more than 1/N + 1% of addresses when one of 64 slots goes
+ * (tests/unit/test_maglev.c; figures in BENCHMARKS.md, 'Maglev table size'). Costs 256 KiB
+ * a table.
  */
 #ifndef SIOSTEER_MAGLEV_SIZE
 #define SIOSTEER_MAGLEV_SIZE 65537

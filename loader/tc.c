@@ -4,7 +4,7 @@
 
 #include "tc.h"
 
-/* Handles and priorities picked to be ours; the TIME_WAIT program runs before the gate. */
+/* Handles and priorities picked to be ours; the TIME_WAIT program runs after the gate. */
 #define TC_HANDLE_BASE 0x5100
 #define TC_PRIO_BASE   0x5100
 

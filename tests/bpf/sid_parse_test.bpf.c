@@ -11,10 +11,12 @@
  *
  * Each program copies up to the window of payload bytes into per-CPU scratch buffers of
  * exactly SIOSTEER_REQ_WINDOW / SIOSTEER_RESP_WINDOW bytes, as the selector and the
- * learner do: 32-byte chunks while they fit, then one masked remainder (DESIGN.md,
- * Lessons 5). The buffers are not cleared between runs, so they hold the previous
- * case's bytes past `len` (Lessons 3), which the parsers must ignore. It then runs all
- * three parsers and stores result codes and sids in `results`.
+ * learner do (they load with one call, bpf/load_window.h; here 32-byte chunks while they
+ * fit, then one masked remainder: docs/ARCHITECTURE.md, 'Give the verifier a bounded
+ * length'). The buffers are not cleared between runs, so they hold the previous case's
+ * bytes past `len` (docs/ARCHITECTURE.md, 'Scan only the current packet'), which the
+ * parsers must ignore. It then runs all three parsers and stores result codes and sids in
+ * `results`.
  *
  *   sid_parse_inline  the parsers inlined into the program (len reloaded from a map
  *                     value, so the verifier sees one unknown length, not one per

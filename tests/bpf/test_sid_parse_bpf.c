@@ -6,7 +6,8 @@
  * through BPF_PROG_TEST_RUN and checks that the kernel's results (codes, loaded lengths
  * and the 52-byte sid structs) equal what the same parsers compute in user space. Runs
  * one after another reuse the scratch buffers, so stale bytes from longer inputs sit
- * past `len` (DESIGN.md, Lessons 3). Needs root (or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN).
+ * past `len` (docs/ARCHITECTURE.md, 'Scan only the current packet').
+ * Needs root (or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN).
  * Ends with "sid_parse_bpf: N passed, N failed", one count per case and program.
  *
  * Build and run from the repository root (BUILD=build):

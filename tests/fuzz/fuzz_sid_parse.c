@@ -9,8 +9,8 @@
  *    the sid is [A-Za-z0-9_-] and the padding and tail are zero;
  *  - a found sid is really there, in its context, within the window: `sid=<sid><delim>`
  *    at a parameter start (request) or `"sid":"<sid>"` (reply);
- *  - stale bytes: in a window-sized buffer whose bytes past `len` are garbage (Lessons 3),
- *    the result and struct are the same;
+ *  - stale bytes: in a window-sized buffer whose bytes past `len` are garbage
+ *    (docs/ARCHITECTURE.md, 'Scan only the current packet'), the result and struct are the same;
  *  - the result and sid equal those of ref_*() below: a plain restatement of the rules
  *    documented in sid_parse.h, written without the verifier-oriented tricks (masks,
  *    laundering, class tables), so the two can be compared.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke test of tools/bench (issue 5): a --quick run of two setups, nginx ip_hash and
+# Smoke test of tools/bench (BENCHMARKS.md): a --quick run of two setups, nginx ip_hash and
 # siosteer --key sid, from ONE client address, polling only. No timing is checked (the
 # benchmark is not a test); what must hold: the command runs to its end, cleans up, every
 # session of both setups succeeds, ip_hash puts the one address on one worker while

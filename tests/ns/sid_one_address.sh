@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Issue 3 headline: every client behind ONE address (a NAT), servers closing connections
-# (so TIME_WAIT collisions happen), 4 workers under `siosteer run --key sid --place
-# least-loaded`. Polling-only with a new TCP connection per request, then the default
-# transports (polling, then WebSocket upgrade). Every session must succeed with every ack
+# The run behind README.md's 'sid steering' "Measured here": every client behind ONE
+# address (a NAT), servers closing connections (so TIME_WAIT collisions happen), 4
+# workers under `siosteer run --key sid --place least-loaded`. Polling-only with a new
+# TCP connection per request, then the default transports (polling, then WebSocket
+# upgrade). Every session must succeed with every ack
 # from one pid, every default-transport session must end on WebSocket, and each worker
 # must hold 25% +- 5% of the sessions. (nginx ip_hash would put all of them on one.)
 set -u

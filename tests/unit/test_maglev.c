@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Maglev properties the issue asks for, for N = 2..64 slots:
+ * Maglev properties siosteer relies on (docs/ARCHITECTURE.md, 'The mechanism'; the
+ * table size is argued in bpf/siosteer.h), for N = 2..64 slots:
  *  - balance: max/min entries per slot <= 1.02;
  *  - disruption: removing one of N slots moves <= 1/N + 1% of the entries (and so of
  *    hashed addresses), and nothing moves between surviving slots beyond that;

@@ -8,8 +8,8 @@
  *    sio_parse_ws_open (replies);
  *  - the output struct: all zero unless SID_FOUND, else zero past the sid (a BPF map key);
  *  - stale bytes: the same result when the bytes past `len` in a window-sized buffer are
- *    garbage (DESIGN.md, Lessons 3); the input itself is a heap copy of exactly `len`
- *    bytes, so a sanitizer build catches any read past it;
+ *    garbage (docs/ARCHITECTURE.md, 'Scan only the current packet'); the input itself is
+ *    a heap copy of exactly `len` bytes, so a sanitizer build catches any read past it;
  *  - every prefix of an input that carries a sid: cut before the sid starts it gives
  *    NOT_HTTP or SID_ABSENT, cut inside it TRUNCATED, with its delimiter the same sid;
  *    and no prefix of any input gives another sid.

@@ -200,7 +200,7 @@ def paired(a, b):
 
 
 def check_targets(rows, ws_rows, gate, floor):
-    """The figures issue 5 sets targets for, each with met/missed."""
+    """The figures BENCHMARKS.md sets targets for ('Targets'), each with met/missed."""
     out = []
     by = {(r["setup"], r["addrs"], r["mode"]): r for r in rows}
     for (setup, addrs, mode), r in sorted(by.items(), key=lambda kv: (kv[0][2], -kv[0][1])):
@@ -432,7 +432,7 @@ def main():
     targets = check_targets(main_rows, ws_rows, gate, floor)
     if targets:
         print()
-        print("-- issue 5 targets (measured here; a benchmark, not a test)")
+        print("-- targets (BENCHMARKS.md; measured here, a benchmark, not a test)")
         for t in targets:
             print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['measured']}")
 
