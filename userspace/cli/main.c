@@ -31,7 +31,7 @@ static const char usage[] =
 	"  weight  --port P --slot N W    share of new sessions; all three take --cluster\n"
 	"          (run/attach --redis URL: cluster membership, session directory, control)\n"
 	"\n"
-	"Run 'siosteer COMMAND --help' for a command's options. See README.md for more.\n";
+	"Run 'siosteer COMMAND --help' for a command's options; man 8 siosteer for all.\n";
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
