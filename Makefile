@@ -114,6 +114,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 -include tools/sioload/sioload.mk
 -include tests/fuzz/fuzz.mk
 -include tests/bpf/bpf-tests.mk
+-include tests/unit/unit-tests.mk
 -include tools/gate-bench.mk
 
 deps:
