@@ -115,6 +115,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 -include tests/fuzz/fuzz.mk
 -include tests/bpf/bpf-tests.mk
 -include tests/unit/unit-tests.mk
+-include tests/bpf/select-test.mk
 -include tools/gate-bench.mk
 
 deps:
