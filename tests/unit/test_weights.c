@@ -48,7 +48,7 @@
 static int passed, failed;
 
 static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void check(bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +70,7 @@ static void check(bool ok, const char *what, const char *fmt, ...)
 static void pure_weights(void)
 {
 	struct siosteer_slot_ctl ctl[SIOSTEER_CONTROL_ENTRIES];
-	bool live[SIOSTEER_MAX_SLOTS] = { 0 };
+	bool live[SIOSTEER_MAX_SLOTS] = {0};
 	__u32 w[SIOSTEER_MAX_SLOTS];
 	bool ok;
 	int i;
@@ -83,14 +83,13 @@ static void pure_weights(void)
 	      "default weights", "ok %d w %u %u %u %u %u", ok, w[0], w[1], w[2], w[3], w[4]);
 
 	ctl[0].weight = 4;
-	ctl[1].weight = 0;			/* 0 means 1 */
-	ctl[2].weight = SIOSTEER_WEIGHT_MAX + 1;	/* clamped */
+	ctl[1].weight = 0;			 /* 0 means 1 */
+	ctl[2].weight = SIOSTEER_WEIGHT_MAX + 1; /* clamped */
 	ctl[3].weight = 7;
 	ctl[3].drained = 1;
-	ctl[5].weight = 9;			/* not live */
+	ctl[5].weight = 9; /* not live */
 	ok = siosteer_control_weights(ctl, live, w);
-	check(ok && w[0] == 4 && w[1] == 1 && w[2] == SIOSTEER_WEIGHT_MAX && w[3] == 0 &&
-		      w[5] == 0,
+	check(ok && w[0] == 4 && w[1] == 1 && w[2] == SIOSTEER_WEIGHT_MAX && w[3] == 0 && w[5] == 0,
 	      "weight, 0 means 1, clamp, drained, dead", "ok %d w %u %u %u %u w5 %u", ok, w[0],
 	      w[1], w[2], w[3], w[5]);
 
@@ -99,7 +98,7 @@ static void pure_weights(void)
 		ctl[i].drained = 1;
 	ok = siosteer_control_weights(ctl, live, w);
 	check(!ok && w[0] == 4 && w[1] == 1 && w[2] == SIOSTEER_WEIGHT_MAX && w[3] == 7 &&
-		      w[5] == 0,
+		  w[5] == 0,
 	      "all drained -> fallback", "ok %d w %u %u %u %u w5 %u", ok, w[0], w[1], w[2], w[3],
 	      w[5]);
 
@@ -118,8 +117,7 @@ static void pure_weights(void)
 	ok = siosteer_control_weights(ctl, live, w);
 	for (i = 0; i < SIOSTEER_MAX_SLOTS && !w[i]; i++)
 		;
-	check(!ok && i == SIOSTEER_MAX_SLOTS, "no live slot", "ok %d, slot %d has weight", ok,
-	      i);
+	check(!ok && i == SIOSTEER_MAX_SLOTS, "no live slot", "ok %d, slot %d has weight", ok, i);
 
 	/* Every slot live at the maximum weight (the top of the range). */
 	for (i = 0; i < SIOSTEER_MAX_SLOTS; i++) {
@@ -129,8 +127,7 @@ static void pure_weights(void)
 	ok = siosteer_control_weights(ctl, live, w);
 	for (i = 0; i < SIOSTEER_MAX_SLOTS && w[i] == SIOSTEER_WEIGHT_MAX; i++)
 		;
-	check(ok && i == SIOSTEER_MAX_SLOTS, "all slots at max weight", "ok %d, slot %d", ok,
-	      i);
+	check(ok && i == SIOSTEER_MAX_SLOTS, "all slots at max weight", "ok %d, slot %d", ok, i);
 }
 
 /* ---- real maps -------------------------------------------------------------------------- */
@@ -143,7 +140,7 @@ static int lfd[NLIVE];
 
 static int lo_up(void)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	int err;
 
@@ -158,7 +155,7 @@ static int lo_up(void)
 
 static int listener(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(PORT)};
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -179,8 +176,11 @@ static __u64 now_ns(void)
 /* A change as `siosteer drain|undrain|weight` writes it. */
 static int change(enum ctl_op op, int slot, unsigned weight)
 {
-	struct ctl_change c = { .op = op, .slot = slot, .weight = weight, .ts_ns = now_ns(),
-				.source = SIOSTEER_CTL_LOCAL };
+	struct ctl_change c = {.op = op,
+			       .slot = slot,
+			       .weight = weight,
+			       .ts_ns = now_ns(),
+			       .source = SIOSTEER_CTL_LOCAL};
 
 	return ctl_apply_change(cli_fd, &c);
 }
@@ -213,11 +213,15 @@ static double frac(__u32 b)
 
 static void real_maps(void)
 {
-	struct siosteer_opts o = { .pin_root = root, .port = PORT, .key = SIOSTEER_KEY_ADDR,
-				   .prefix4 = 32, .prefix6 = 128, .mode = SIOSTEER_MODE_RUN };
+	struct siosteer_opts o = {.pin_root = root,
+				  .port = PORT,
+				  .key = SIOSTEER_KEY_ADDR,
+				  .prefix4 = 32,
+				  .prefix6 = 128,
+				  .mode = SIOSTEER_MODE_RUN};
 	__u32 b[SIOSTEER_MAX_SLOTS], b0[SIOSTEER_MAX_SLOTS], w[SIOSTEER_MAX_SLOTS], moved, sum;
-	struct siosteer_slot_ctl e = { 0 };
-	struct ctl_change cc = { 0 };
+	struct siosteer_slot_ctl e = {0};
+	struct ctl_change cc = {0};
 	bool all_drained;
 	int i, err, gen, gen0;
 	char buf[64];
@@ -262,8 +266,7 @@ static void real_maps(void)
 	gen = sync_shares(b, w, &moved);
 	check(gen == 2 && w[0] == 4 && w[1] == 1 && w[2] == 0 && w[3] == 0, "4:1 weights",
 	      "gen %d w %u %u %u %u", gen, w[0], w[1], w[2], w[3]);
-	check(frac(b[0]) > 0.795 && frac(b[0]) < 0.805 && frac(b[1]) > 0.195 &&
-		      frac(b[1]) < 0.205,
+	check(frac(b[0]) > 0.795 && frac(b[0]) < 0.805 && frac(b[1]) > 0.195 && frac(b[1]) < 0.205,
 	      "4:1 shares ~80/20", "%.4f / %.4f", frac(b[0]), frac(b[1]));
 	check(b[2] == 0 && b[3] == 0, "drained slots get 0 buckets", "%u %u", b[2], b[3]);
 	check(b[0] + b[1] == M && moved > 0, "4:1 table whole", "%u + %u, moved %u", b[0], b[1],
@@ -288,11 +291,11 @@ static void real_maps(void)
 	check(change(CTL_DRAIN, -1, 0) == 1, "drain the port", "not written");
 	gen = sync_shares(b, w, &moved);
 	check(app.fallback && w[0] == 1 && w[1] == 3 && w[2] == 1 && w[3] == 1,
-	      "port drained -> fallback weights", "fallback %d w %u %u %u %u", app.fallback,
-	      w[0], w[1], w[2], w[3]);
+	      "port drained -> fallback weights", "fallback %d w %u %u %u %u", app.fallback, w[0],
+	      w[1], w[2], w[3]);
 	check(frac(b[1]) > 0.495 && frac(b[1]) < 0.505 && b[0] && b[2] && b[3],
-	      "port drained -> shares 1:3:1:1", "slot 1 %.4f, others %u %u %u", frac(b[1]),
-	      b[0], b[2], b[3]);
+	      "port drained -> shares 1:3:1:1", "slot 1 %.4f, others %u %u %u", frac(b[1]), b[0],
+	      b[2], b[3]);
 	change(CTL_UNDRAIN, -1, 0);
 	/* Every slot drained one by one: the same fallback. */
 	for (i = 0; i < NLIVE; i++)
@@ -311,8 +314,8 @@ static void real_maps(void)
 	change(CTL_WEIGHT, 0, SIOSTEER_WEIGHT_MAX);
 	change(CTL_WEIGHT, 1, 1);
 	gen = sync_shares(b, w, &moved);
-	check(w[0] == SIOSTEER_WEIGHT_MAX && w[1] == 1 &&
-		      frac(b[0]) > 100.0 / 101 - 0.002 && frac(b[0]) < 100.0 / 101 + 0.002,
+	check(w[0] == SIOSTEER_WEIGHT_MAX && w[1] == 1 && frac(b[0]) > 100.0 / 101 - 0.002 &&
+		  frac(b[0]) < 100.0 / 101 + 0.002,
 	      "weight max vs 1", "w %u %u share %.4f", w[0], w[1], frac(b[0]));
 	e.weight = 1000;
 	check(siosteer_control_write(cli_fd, 0, &e) == 0, "write weight 1000", "failed");
@@ -338,8 +341,11 @@ static void real_maps(void)
 	      "not -ERANGE");
 	check(siosteer_control_write(cli_fd, SIOSTEER_CONTROL_ENTRIES, &e) == -ERANGE,
 	      "write out of range", "not -ERANGE");
-	cc = (struct ctl_change){ .op = CTL_DRAIN, .slot = 1, .ts_ns = 1,
-				  .source = SIOSTEER_CTL_CLUSTER, .only_if_newer = true };
+	cc = (struct ctl_change){.op = CTL_DRAIN,
+				 .slot = 1,
+				 .ts_ns = 1,
+				 .source = SIOSTEER_CTL_CLUSTER,
+				 .only_if_newer = true};
 	check(ctl_apply_change(cli_fd, &cc) == 0, "older command skipped", "applied");
 	cc.ts_ns = now_ns() + 1000000000ull;
 	check(ctl_apply_change(cli_fd, &cc) == 1, "newer command applied", "skipped");
@@ -361,26 +367,26 @@ static void real_maps(void)
 			siosteer_pinned_close(&p);
 		}
 	}
-	check(gen == gen0 + 1 && !all_drained && moved > 0 && w[0] == 1 && w[1] == 1 &&
-		      w[2] == 4 && w[3] == 0,
+	check(gen == gen0 + 1 && !all_drained && moved > 0 && w[0] == 1 && w[1] == 1 && w[2] == 4 &&
+		  w[3] == 0,
 	      "ctl_apply_without_agent", "gen %d (was %d) all_drained %d moved %u w %u %u %u %u",
 	      gen, gen0, all_drained, moved, w[0], w[1], w[2], w[3]);
 	gen = ctl_wait_applied(root, PORT, 1.0, &all_drained);
 	check(gen == gen0 + 1, "ctl_wait_applied", "gen %d", gen);
 	err = change(CTL_WEIGHT, 2, 5);
 	gen = ctl_wait_applied(root, PORT, 0.1, &all_drained);
-	check(err == 1 && gen == -ETIMEDOUT, "ctl_wait_applied, not applied", "change %d, %d",
-	      err, gen);
+	check(err == 1 && gen == -ETIMEDOUT, "ctl_wait_applied, not applied", "change %d, %d", err,
+	      gen);
 
 	/* Names. */
-	cc = (struct ctl_change){ .op = CTL_WEIGHT, .slot = 1, .weight = 3 };
-	check(!strcmp(ctl_describe(&cc, buf, sizeof(buf)), "slot 1 weight 3"), "describe",
-	      "'%s'", buf);
-	cc = (struct ctl_change){ .op = CTL_DRAIN, .slot = -1 };
-	check(!strcmp(ctl_describe(&cc, buf, sizeof(buf)), "port drained"), "describe port",
-	      "'%s'", buf);
+	cc = (struct ctl_change){.op = CTL_WEIGHT, .slot = 1, .weight = 3};
+	check(!strcmp(ctl_describe(&cc, buf, sizeof(buf)), "slot 1 weight 3"), "describe", "'%s'",
+	      buf);
+	cc = (struct ctl_change){.op = CTL_DRAIN, .slot = -1};
+	check(!strcmp(ctl_describe(&cc, buf, sizeof(buf)), "port drained"), "describe port", "'%s'",
+	      buf);
 	check(ctl_op_parse("undrain") == CTL_UNDRAIN && ctl_op_parse("x") == -1 &&
-		      !strcmp(ctl_op_name(CTL_WEIGHT), "weight") && !strcmp(ctl_op_name(9), "?"),
+		  !strcmp(ctl_op_name(CTL_WEIGHT), "weight") && !strcmp(ctl_op_name(9), "?"),
 	      "op names", "wrong");
 }
 
