@@ -117,6 +117,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 -include tools/sioload/sioload.mk
 -include tests/fuzz/fuzz.mk
 -include tests/bpf/bpf-tests.mk
+-include tests/unit/unit-tests.mk
+-include tests/bpf/select-test.mk
 -include tools/gate-bench.mk
 
 # The man page: one source, docs/siosteer.8.scd. Its date is the source's last commit, so
