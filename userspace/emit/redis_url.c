@@ -84,7 +84,8 @@ static int parse_userinfo(const char *url, const char *s, size_t n, struct redis
 	if (colon) {
 		if (pct_decode(colon + 1, n - ulen - 1, u->pass, sizeof(u->pass)))
 			FAIL("redis URL: bad password (percent-encode special characters)");
-		u->has_pass = true;
+		/* ":@" is no AUTH at all (redis_url.h); "user:@" is an ACL user's empty one. */
+		u->has_pass = u->pass[0] || u->user[0];
 	} else if (ulen) {
 		FAIL("redis URL '%s': user '%s' without a password (write user:password@ or "
 		     ":password@)", url, u->user);
@@ -111,19 +112,41 @@ static int parse_query(const char *url, const char *q, struct redis_url *u, char
 	return 0;
 }
 
+/* The URL as error messages show it: a password becomes "***". */
+static void redact(const char *url, char *out, size_t len)
+{
+	const char *auth = strstr(url, "://"), *end, *at, *colon;
+
+	snprintf(out, len, "%s", url);
+	if (!auth)
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	at = NULL;
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon)
+		snprintf(out, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
+}
+
 int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errlen)
 {
 	const char *rest, *at, *auth_end, *hp, *hp_end, *port_s = NULL;
 	size_t hlen;
 	long v;
 
+	char shown[600];
+
 	memset(u, 0, sizeof(*u));
+	redact(url ? url : "", shown, sizeof(shown));
 	u->port = 6379;
 	if (!url || !*url)
 		FAIL("empty redis URL (redis://[user:password@]host:port/db or unix:///path)");
 	if (!strncmp(url, "rediss://", 9))
 		FAIL("redis URL '%s': TLS (rediss://) is not supported; use redis:// or unix://",
-		     url);
+		     shown);
 	if (!strncmp(url, "unix://", 7)) {
 		const char *q;
 		char path[sizeof(u->path) * 3];
@@ -132,37 +155,37 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 		rest = url + 7;
 		auth_end = strchr(rest, '/');
 		if (!auth_end)
-			FAIL("redis URL '%s': no socket path (unix:///path/to/redis.sock)", url);
+			FAIL("redis URL '%s': no socket path (unix:///path/to/redis.sock)", shown);
 		at = memchr(rest, '@', (size_t)(auth_end - rest));
-		if (at && parse_userinfo(url, rest, (size_t)(at - rest), u, err, errlen))
+		if (at && parse_userinfo(shown, rest, (size_t)(at - rest), u, err, errlen))
 			return -1;
 		if (!at && auth_end != rest)
 			FAIL("redis URL '%s': expected unix:///path (an absolute path after "
-			     "'unix://')", url);
+			     "'unix://')", shown);
 		q = strchr(auth_end, '?');
 		hlen = q ? (size_t)(q - auth_end) : strlen(auth_end);
 		if (hlen >= sizeof(path) || pct_decode(auth_end, hlen, u->path, sizeof(u->path)) ||
 		    hlen < 2)
-			FAIL("redis URL '%s': bad or too long socket path", url);
-		return q ? parse_query(url, q + 1, u, err, errlen) : 0;
+			FAIL("redis URL '%s': bad or too long socket path", shown);
+		return q ? parse_query(shown, q + 1, u, err, errlen) : 0;
 	}
 	if (strncmp(url, "redis://", 8)) {
 		const char *sep = strstr(url, "://");
 
 		if (sep)
-			FAIL("redis URL '%s': scheme '%.*s' is not redis:// or unix://", url,
+			FAIL("redis URL '%s': scheme '%.*s' is not redis:// or unix://", shown,
 			     (int)(sep - url), url);
-		FAIL("redis URL '%s' has no scheme: write redis://host:port or unix:///path", url);
+		FAIL("redis URL '%s' has no scheme: write redis://host:port or unix:///path", shown);
 	}
 	rest = url + 8;
 	auth_end = rest + strcspn(rest, "/?#");
 	if (*auth_end == '?' || *auth_end == '#')
-		FAIL("redis URL '%s': unexpected '%c' (redis://host:port/db)", url, *auth_end);
+		FAIL("redis URL '%s': unexpected '%c' (redis://host:port/db)", shown, *auth_end);
 	at = NULL;
 	for (hp = rest; hp < auth_end; hp++)
 		if (*hp == '@')
 			at = hp; /* the last '@': passwords may contain one */
-	if (at && parse_userinfo(url, rest, (size_t)(at - rest), u, err, errlen))
+	if (at && parse_userinfo(shown, rest, (size_t)(at - rest), u, err, errlen))
 		return -1;
 	hp = at ? at + 1 : rest;
 	hp_end = auth_end;
@@ -170,14 +193,14 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 		const char *rb = memchr(hp, ']', (size_t)(hp_end - hp));
 
 		if (!rb)
-			FAIL("redis URL '%s': '[' without ']' around an IPv6 address", url);
+			FAIL("redis URL '%s': '[' without ']' around an IPv6 address", shown);
 		hlen = (size_t)(rb - hp - 1);
 		if (!hlen || hlen >= sizeof(u->host))
-			FAIL("redis URL '%s': bad IPv6 address", url);
+			FAIL("redis URL '%s': bad IPv6 address", shown);
 		memcpy(u->host, hp + 1, hlen);
 		if (rb + 1 < hp_end) {
 			if (rb[1] != ':')
-				FAIL("redis URL '%s': expected ':port' after ']'", url);
+				FAIL("redis URL '%s': expected ':port' after ']'", shown);
 			port_s = rb + 2;
 		}
 	} else {
@@ -185,26 +208,26 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 
 		hlen = (size_t)((colon ? colon : hp_end) - hp);
 		if (hlen >= sizeof(u->host))
-			FAIL("redis URL '%s': host name too long", url);
+			FAIL("redis URL '%s': host name too long", shown);
 		memcpy(u->host, hp, hlen);
 		if (colon)
 			port_s = colon + 1;
 		for (size_t i = 0; i < hlen; i++)
 			if (!isalnum((unsigned char)u->host[i]) && !strchr(".-_", u->host[i]))
-				FAIL("redis URL '%s': '%s' is not a host name or address", url,
+				FAIL("redis URL '%s': '%s' is not a host name or address", shown,
 				     u->host);
 	}
 	if (!u->host[0])
-		FAIL("redis URL '%s': no host (redis://host:port)", url);
+		FAIL("redis URL '%s': no host (redis://host:port)", shown);
 	if (port_s) {
 		if (parse_long(port_s, (size_t)(hp_end - port_s), 1, 65535, &v))
-			FAIL("redis URL '%s': port '%.*s' is not a number from 1 to 65535", url,
+			FAIL("redis URL '%s': port '%.*s' is not a number from 1 to 65535", shown,
 			     (int)(hp_end - port_s), port_s);
 		u->port = (int)v;
 	}
 	if (*auth_end == '/' && auth_end[1]) {
 		if (parse_long(auth_end + 1, strlen(auth_end + 1), 0, 1L << 30, &u->db))
-			FAIL("redis URL '%s': database '%s' is not a number", url, auth_end + 1);
+			FAIL("redis URL '%s': database '%s' is not a number", shown, auth_end + 1);
 	}
 	return 0;
 }
