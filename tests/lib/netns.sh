@@ -157,6 +157,12 @@ netns_setup() {
 	return 1
 }
 
+# netns_bpf_setup N: netns_setup N, then mount_test_bpffs; fail the test if either fails.
+netns_bpf_setup() {
+	netns_setup "$1" || fail "netns_setup"
+	mount_test_bpffs || fail "mount bpffs"
+}
+
 # mount_test_bpffs: a fresh bpffs in the ROOT mount namespace under /tmp.
 # `ip netns exec` only remounts /sys, so the mount stays visible inside the
 # namespaces; siosteer pins under $SIOSTEER_PIN_ROOT instead of
