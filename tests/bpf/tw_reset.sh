@@ -27,6 +27,10 @@
 # Last line: "PASS tw_reset" or "FAIL tw_reset: <why>"; exit 0/1.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+NAME=tw_reset
+# skip, require, and $SST_HELPERS: the server (answers one line, closes first) and the
+# client (short connections, local port cycling) in Python. (Its `fail` is replaced below.)
+. tests/lib/checks.sh
 BUILD=${BUILD:-build}
 OBJ=$BUILD/tw_reset.bpf.o
 LOADER=$BUILD/tests/tw_reset_test
@@ -63,10 +67,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-[ "$(id -u)" = 0 ] || fail "needs root"
+require root python3
 [ -r "$OBJ" ] || fail "$OBJ missing (make $OBJ)"
 [ -x "$LOADER" ] || fail "$LOADER missing (make $LOADER)"
-command -v python3 >/dev/null || fail "python3 missing"
 
 # bg NAME NS CMD...: run CMD in NS in the background; `ip netns exec` execs CMD, so
 # $! is CMD's own PID.
@@ -125,68 +128,6 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 
-cat >"$TMP/server.py" <<'EOF'
-# Answers one request line per connection, then closes first (server-side TIME_WAIT).
-import socket, sys
-addr, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-s.bind((addr, port))
-s.listen(1024)
-print("ready", flush=True)
-while True:
-    c, _ = s.accept()
-    c.settimeout(5)
-    try:
-        buf = b""
-        while b"\n" not in buf:
-            d = c.recv(4096)
-            if not d:
-                break
-            buf += d
-        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
-    except OSError:
-        pass
-    c.close()
-EOF
-
-cat >"$TMP/client.py" <<'EOF'
-# COUNT short connections from one address, local port cycling over NPORTS ports.
-import collections, socket, sys, time
-srv, port, local, base, nports, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
-    int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-fam = socket.AF_INET6 if ':' in srv else socket.AF_INET
-ok, slow, errs, t0 = 0, 0, collections.Counter(), time.monotonic()
-for i in range(count):
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.settimeout(5)
-    t = time.monotonic()
-    try:
-        s.bind((local, base + i % nports))
-        s.connect((srv, port))
-        s.sendall(b"GET /tw HTTP/1.0\r\n\r\n")
-        data = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
-        if data.endswith(b"\r\n\r\nok\n"):
-            ok += 1
-        else:
-            errs["short reply"] += 1
-    except OSError as e:
-        errs[type(e).__name__ + ":" + str(e.errno)] += 1
-    finally:
-        s.close()
-    if time.monotonic() - t > 0.5:
-        slow += 1   # a retransmitted SYN takes >= 1 s
-print("connections=%d ok=%d failed=%d slow=%d elapsed=%.1fs errors=%s" %
-      (count, ok, count - ok, slow, time.monotonic() - t0, dict(errs)), flush=True)
-EOF
-
 # run_phase TAG SRV CLI PORT BASE COUNT NPORTS PROG(0/1) [IFACE]: prints the figures and
 # sets P_OK P_SLOW P_SENT P_RECV P_CSUM P_TW and, with PROG=1, the loader log in P_LOG.
 # SRV is the server address, or BIND=ADDR when the server binds elsewhere (e.g. ::).
@@ -194,7 +135,7 @@ EOF
 run_phase() {
 	local tag=$1 srv=${2#*=} bind=${2%%=*} cli=$3 port=$4 base=$5 count=$6 nports=$7 prog=$8
 	local dev=${9:-veth0} s0 r0 c0 lpid cns=$NS_C
-	bg "server$port" "$NS_S" python3 "$TMP/server.py" "$bind" "$port"
+	bg "server$port" "$NS_S" python3 "$SST_HELPERS/tw_server.py" "$bind" "$port"
 	wait_line "$TMP/server$port.log" '^ready' || fail "$tag: server did not start"
 	P_LOG=
 	if [ "$prog" = 1 ]; then
@@ -205,7 +146,7 @@ run_phase() {
 	fi
 	s0=$(mib TcpExt:SyncookiesSent) r0=$(mib TcpExt:SyncookiesRecv) c0=$(mib Tcp:InCsumErrors)
 	[ "$dev" = lo ] && cns=$NS_S
-	ip netns exec "$cns" python3 "$TMP/client.py" "$srv" "$port" "$cli" "$base" "$nports" \
+	ip netns exec "$cns" python3 "$SST_HELPERS/tw_client.py" "$srv" "$port" "$cli" "$base" "$nports" \
 		"$count" >"$TMP/client$port.log" 2>&1
 	P_SENT=$(($(mib TcpExt:SyncookiesSent) - s0))
 	P_RECV=$(($(mib TcpExt:SyncookiesRecv) - r0))

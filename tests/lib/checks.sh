@@ -1,15 +1,54 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: SST_HELPERS, SIOLOAD... are for the sourcing test.)
 # Checks shared by the namespace tests (sourced by tests/lib/netns.sh, so every test has
-# them): the siosteer binary under test, failing with the logs, reading JSON results.
+# them): the binaries under test, what a test needs to run, failing with the logs,
+# skipping, reading JSON results. A test that sources only this file (no namespaces)
+# gets everything but what uses $SST_TMP.
 
-SIOSTEER=${SIOSTEER:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/${BUILD:-build}/siosteer}
+SST_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SIOSTEER=${SIOSTEER:-$(cd "$SST_LIB_DIR/../.." && pwd)/${BUILD:-build}/siosteer}
+SIOLOAD=${SIOLOAD:-$(dirname "$SIOSTEER")/sioload}
+# The Python the tests run, out of line: checks/*.py judge results (exit 1 and say why),
+# helpers/*.py are clients, servers and data the tests use.
+SST_CHECKS=$SST_LIB_DIR/checks
+SST_HELPERS=$SST_LIB_DIR/helpers
+
+# Exit status of a test that cannot run here because something it needs is missing (not
+# root, a tool not installed): tests/run.sh reports it as SKIP, neither PASS nor FAIL.
+# 77, as automake's test drivers. Where CI=true, run.sh fails a skip unless its
+# SKIP_ALLOWED_ON_CI list names the test.
+SST_SKIP_RC=77
+
+# skip REASON: print `SKIP $NAME: REASON` and exit $SST_SKIP_RC (cleanup traps still run).
+skip() {
+	echo "SKIP ${NAME:-$(basename "$0" .sh)}: $*"
+	exit "$SST_SKIP_RC"
+}
+
+# require WHAT...: what the test needs, checked before it sets anything up.
+#   root      root (namespaces, BPF): skip without
+#   node      the Node of tests/node_modules ($SST_NODE, `make deps`): skip without
+#   siosteer  $SIOSTEER, sioload  $SIOLOAD: built by `make`, so FAIL without
+#   CMD       any other word, a command on PATH (tools/install-deps.sh): skip without
+require() {
+	local w
+	for w in "$@"; do
+		case $w in
+		root) ((EUID == 0)) || skip "needs root (network namespaces, BPF)" ;;
+		node) [[ -x ${SST_NODE:-} ]] || skip "missing ${SST_NODE:-the Node of tests/node_modules} (make deps)" ;;
+		siosteer) [[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)" ;;
+		sioload) [[ -x $SIOLOAD ]] || fail "missing $SIOLOAD (make)" ;;
+		*) command -v "$w" >/dev/null || skip "$w not installed (tools/install-deps.sh)" ;;
+		esac
+	done
+}
 
 # fail WHY: print the tail of every log of this test, then `FAIL $NAME: WHY`; exit 1.
 # A test whose logs are mostly progress lines sets SST_FAIL_SKIP to a grep -E pattern of
 # lines to leave out (e.g. '^(session|tick|ready|stats) '), so the tail shows the errors.
 fail() {
 	local f
-	for f in "$SST_TMP"/*.log; do
+	for f in "${SST_TMP:-/nonexistent}"/*.log; do
 		[[ -s $f ]] || continue
 		echo "--- $f"
 		if [[ -n ${SST_FAIL_SKIP:-} ]]; then grep -Ev "$SST_FAIL_SKIP" "$f"; else cat "$f"; fi |
@@ -18,6 +57,9 @@ fail() {
 	echo "FAIL $NAME: $*"
 	exit 1
 }
+
+# ms: the time now, in milliseconds.
+ms() { date +%s%3N; }
 
 # json JSON KEY: a top-level field of a JSON object, as JSON.
 json() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
@@ -29,27 +71,23 @@ jget() {
 
 # check_clients JSON N PIDS: what every address-steered run must show. Prints
 # all problems at once; exit 1 if any.
-check_clients() {
-	python3 - "$@" <<'PY'
-import json, sys
-a, n, pids = json.loads(sys.argv[1]), int(sys.argv[2]), sorted(sys.argv[3].split(","))
-e = []
-if a["ok"] != n or a["failed"]:
-    e.append(f"ok {a['ok']}/{n}, failures {a['failures']}")
-if a["mixed_pid"]:
-    e.append(f"mixed_pid {a['mixed_pid']}")
-if a["per_addr_pids_consistent"] is not True:
-    bad = {k: v for k, v in a["addr_pid"].items() if isinstance(v, list)}
-    e.append(f"per_addr_pids_consistent {a['per_addr_pids_consistent']} ({len(bad)} addresses met several pids)")
-if a["addr_mismatch"]:
-    e.append(f"addr_mismatch {a['addr_mismatch']}")
-if len(a["addr_pid"]) != a["addrs"]:
-    e.append(f"only {len(a['addr_pid'])}/{a['addrs']} addresses had an OK session")
-if sorted(a["per_pid"]) != pids:
-    e.append(f"pids {sorted(a['per_pid'])} != workers {pids}")
-if not all(v > 0 for v in a["per_pid"].values()):
-    e.append("a worker got no session")
-print("; ".join(e))
-sys.exit(1 if e else 0)
-PY
+check_clients() { python3 "$SST_CHECKS/clients_addr_steered.py" "$@"; }
+
+# one_line_error [-q] LABEL REGEX CMD...: CMD must exit != 0 with exactly one line on
+# stderr, matching REGEX (grep -E), and with -q nothing on stdout. Prints what it said;
+# fails the test otherwise; counts the cases that passed in $BAD.
+one_line_error() {
+	local quiet="" label re rc lines
+	[[ $1 == -q ]] && { quiet=1; shift; }
+	label=$1 re=$2
+	shift 2
+	"$@" >"$SST_TMP/bad.out" 2>"$SST_TMP/bad.err"
+	rc=$?
+	lines=$(wc -l <"$SST_TMP/bad.err")
+	echo "$label: rc $rc: $(cat "$SST_TMP/bad.err")"
+	((rc != 0)) || fail "$label: exit 0"
+	((lines == 1)) || fail "$label: $lines lines on stderr"
+	[[ -n $quiet && -s $SST_TMP/bad.out ]] && fail "$label: wrote to stdout"
+	grep -qE -e "$re" "$SST_TMP/bad.err" || fail "$label: message does not match /$re/"
+	BAD=$((${BAD:-0} + 1))
 }

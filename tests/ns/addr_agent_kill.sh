@@ -14,7 +14,7 @@
 #     ("Session ID unknown"): proof that detach really removed the program
 #     (and that these checks do fail without steering).
 # Last line: PASS/FAIL addr_agent_kill. Needs root.
-# shellcheck source-path=SCRIPTDIR disable=SC2034
+# shellcheck source-path=SCRIPTDIR disable=SC2034,SC2153
 set -u
 NAME=addr_agent_kill
 SST_TAG=ak
@@ -22,58 +22,32 @@ SST_TAG=ak
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 
 # same_map JSON_A JSON_B: the address -> pid maps of two runs are equal.
-same_map() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-x, y = (json.loads(s)["addr_pid"] for s in sys.argv[1:3])
-d = {k: (x.get(k), y.get(k)) for k in set(x) | set(y) if x.get(k) != y.get(k)}
-print(f"{len(d)} of {len(set(x) | set(y))} addresses changed worker: {dict(list(d.items())[:5])}" if d else "")
-sys.exit(1 if d else 0)
-PY
-}
-status_json() { ns_srv "$SIOSTEER" status --port $PORT --json; }
+same_map() { python3 "$SST_CHECKS/same_addr_map.py" "$1" "$2"; }
 
-((EUID == 0)) || fail "needs root (network namespaces, BPF)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
+require root node siosteer
 PORT=3000
 NADDR=64
 SESSIONS=500
-netns_setup $NADDR || fail "netns_setup"
-mount_test_bpffs || fail "mount bpffs"
+netns_bpf_setup $NADDR
 # While no agent runs, only `detach` removes the pins (umount would too).
 on_cleanup "ip netns exec $SST_NS_SRV $SIOSTEER detach veth0 --port $PORT"
 
-pids=()
-for i in 1 2 3 4; do
-	start_bg "sio$i" ns_srv "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port $PORT --host :: --close
-done
-for i in 1 2 3 4; do
-	wait_for_line "$SST_TMP/sio$i.log" '^ready pid=' 20 || fail "sio$i not ready"
-	pids+=("$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$SST_TMP/sio$i.log" | head -1)")
-done
-SIO_PIDS=$(printf '%s\n' "${pids[@]}" | sort | paste -sd, -)
+start_workers sio 4 ns_srv "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port $PORT --host :: --close
+SIO_PIDS=$WORKER_PIDS
 
 # run_clients LABEL: SESSIONS sessions; asserts the figures, JSON in $OUT.
 run_clients() {
-	local label=$1 rc why
-	OUT=$(ns_cli timeout 100 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "http://$SST_SRV_ADDR:$PORT" \
-		--sessions $SESSIONS --concurrency 40 --transports polling --new-conn \
-		--local-addrs "$SST_CLI_ADDRS" --deadline 80 2>"$SST_TMP/clients-$label.log")
-	rc=$?
-	echo "$label: $(jget "$OUT" '{k: v for k, v in a.items() if k not in ("addr_pid", "failed_addrs")}' 2>/dev/null || echo "$OUT")"
-	[[ -n $OUT ]] || fail "$label: no JSON from sio-clients (rc=$rc)"
-	why=$(check_clients "$OUT" $SESSIONS "$SIO_PIDS") || fail "$label: $why"
-	((rc == 0)) || fail "$label: sio-clients rc=$rc"
+	sio_clients "$1" 100 --url "http://$SST_SRV_ADDR:$PORT" --sessions $SESSIONS --concurrency 40 \
+		--transports polling --new-conn --local-addrs "$SST_CLI_ADDRS" --deadline 80
+	addr_steered "$1" $SESSIONS "$SIO_PIDS"
 }
 
 # --- 1. first agent --------------------------------------------------------
-start_bg agent1 ns_srv "$SIOSTEER" attach veth0 --port $PORT
-AGENT1=$SST_LAST_PID
-wait_for_line "$SST_TMP/agent1.log" "steering port $PORT " 15 || fail "attach did not start"
-st=$(status_json) || fail "status --json failed"
+start_agent agent1 ns_srv "$SIOSTEER" attach veth0 --port $PORT
+AGENT1=$AGENT_PID
+st=$(agent_status $PORT) || fail "status --json failed"
 GEN=$(jget "$st" 'a[0]["generation"]')
-[[ $(jget "$st" '",".join(sorted(str(s["pid"]) for s in a[0]["slots"] if s["listening"]))') == "$SIO_PIDS" ]] ||
+[[ $(status_pids "$st") == "$SIO_PIDS" ]] ||
 	fail "slots do not hold the 4 workers $SIO_PIDS: $st"
 run_clients agent-1
 OUT1=$OUT
@@ -81,7 +55,7 @@ OUT1=$OUT
 # --- 2. agent SIGKILLed: steering stays ------------------------------------
 kill -KILL "$AGENT1"
 wait "$AGENT1" 2>/dev/null
-st=$(status_json) || fail "status --json failed with the agent dead"
+st=$(agent_status $PORT) || fail "status --json failed with the agent dead"
 echo "status (agent killed): $st"
 [[ $(jget "$st" 'a[0]["agent_running"]') == false ]] || fail "status says the killed agent is running"
 [[ $(jget "$st" 'a[0]["generation"]') == "$GEN" ]] || fail "generation changed after the agent died"
@@ -92,18 +66,17 @@ OUT2=$OUT
 why=$(same_map "$OUT1" "$OUT2") || fail "without the agent: $why"
 
 # --- 3. a new agent adopts ---------------------------------------------------
-start_bg agent2 ns_srv "$SIOSTEER" attach veth0 --port $PORT
-AGENT2=$SST_LAST_PID
-wait_for_line "$SST_TMP/agent2.log" "steering port $PORT " 15 || fail "second attach did not start"
+start_agent agent2 ns_srv "$SIOSTEER" attach veth0 --port $PORT
+AGENT2=$AGENT_PID
 adopt=$(grep 'adopted pinned state' "$SST_TMP/agent2.log") || fail "second agent did not say 'adopted pinned state'"
 echo "agent2: $adopt"
 grep -qE "adopted pinned state of port $PORT: table generation $GEN, 0 client address buckets moved" <<<"$adopt" ||
 	fail "adoption line does not say generation $GEN and 0 moved buckets: $adopt"
-st=$(status_json) || fail "status --json failed"
+st=$(agent_status $PORT) || fail "status --json failed"
 [[ $(jget "$st" 'a[0]["generation"]') == "$GEN" ]] || fail "generation $(jget "$st" 'a[0]["generation"]') after adoption, was $GEN"
 [[ $(jget "$st" 'a[0]["agent_running"]') == true && $(jget "$st" 'a[0]["agent_pid"]') == "$AGENT2" ]] ||
 	fail "status does not show the new agent $AGENT2: $st"
-[[ $(jget "$st" '",".join(sorted(str(s["pid"]) for s in a[0]["slots"] if s["listening"]))') == "$SIO_PIDS" ]] ||
+[[ $(status_pids "$st") == "$SIO_PIDS" ]] ||
 	fail "after adoption the slots do not hold the 4 workers $SIO_PIDS: $st"
 run_clients adopted
 OUT3=$OUT
@@ -114,18 +87,15 @@ det=$(ns_srv "$SIOSTEER" detach veth0 --port $PORT 2>&1)
 rc=$?
 echo "detach (rc $rc): $det"
 ((rc == 0)) || fail "detach exited $rc: $det"
-for ((i = 0; i < 50; i++)); do kill -0 "$AGENT2" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$AGENT2" 2>/dev/null && fail "agent still running after detach"
-wait "$AGENT2"
-rc=$?
-((rc == 0)) || fail "agent exited $rc after detach"
+wait_exit "$AGENT2" 5 || fail "agent still running after detach"
+((EXIT_RC == 0)) || fail "agent exited $EXIT_RC after detach"
 [[ -e $SIOSTEER_PIN_ROOT/$PORT ]] && fail "pins left after detach: $(ls "$SIOSTEER_PIN_ROOT/$PORT")"
 # No program on the group any more: the kernel's hash spreads the
 # connections of a session over the workers and most sessions break.
-UNST=$(ns_cli timeout 60 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "http://$SST_SRV_ADDR:$PORT" \
-	--sessions 100 --concurrency 40 --transports polling --new-conn \
-	--local-addrs "$SST_CLI_ADDRS" --deadline 45 2>"$SST_TMP/clients-detached.log")
-echo "after detach: $(jget "$UNST" '{k: v for k, v in a.items() if k not in ("addr_pid", "failed_addrs")}' 2>/dev/null || echo "$UNST")"
+sio_clients detached 60 --url "http://$SST_SRV_ADDR:$PORT" --sessions 100 --concurrency 40 \
+	--transports polling --new-conn --local-addrs "$SST_CLI_ADDRS" --deadline 45
+UNST=$OUT
+echo "after detach: $(clients_brief "$UNST")"
 [[ -n $UNST ]] || fail "no JSON from sio-clients after detach"
 unst_failed=$(jget "$UNST" 'a["failed"]')
 ((unst_failed >= 50)) || fail "only $unst_failed/100 sessions failed after detach: is the program still attached?"

@@ -18,57 +18,35 @@ SST_TAG=aa
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 
-# status_pids JSON: sorted, comma-separated pids of the listening slots.
-status_pids() { jget "$1" '",".join(sorted(str(s["pid"]) for s in a[0]["slots"] if s["listening"]))'; }
-
-((EUID == 0)) || fail "needs root (network namespaces, BPF)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
+require root node siosteer
 NADDR=64
 SESSIONS=2000
 PROBE_REQ=8
-netns_setup $NADDR || fail "netns_setup"
-mount_test_bpffs || fail "mount bpffs"
+netns_bpf_setup $NADDR
 
-# start_group NAME COUNT CMD...: COUNT workers, wait for their ready lines,
-# leave their sorted pids (comma list) in $GROUP_PIDS.
-start_group() {
-	local name=$1 count=$2 i p pids=()
+# attach_group NAME PORT CMD...: 4 workers CMD (that listen on PORT) in the server namespace
+# and `siosteer attach veth0 --port PORT`, whose slots must hold exactly those workers.
+# Leaves $WORKER_PIDS, $AGENT_PID, and the status in $status.
+attach_group() {
+	local name=$1 port=$2
 	shift 2
-	for ((i = 1; i <= count; i++)); do start_bg "$name$i" ns_srv "$@"; done
-	for ((i = 1; i <= count; i++)); do
-		wait_for_line "$SST_TMP/$name$i.log" '^ready pid=' 20 || fail "$name$i not ready"
-		p=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$SST_TMP/$name$i.log" | head -1)
-		pids+=("$p")
-	done
-	GROUP_PIDS=$(printf '%s\n' "${pids[@]}" | sort | paste -sd, -)
-}
-# start_agent NAME PORT: `siosteer attach veth0 --port PORT` in the background.
-start_agent() {
-	start_bg "$1" ns_srv "$SIOSTEER" attach veth0 --port "$2"
-	AGENT_PID=$SST_LAST_PID
-	wait_for_line "$SST_TMP/$1.log" "steering port $2 " 15 || fail "$1: attach did not start"
+	start_workers "$name" 4 ns_srv "$@"
+	start_agent "agent$port" ns_srv "$SIOSTEER" attach veth0 --port "$port"
+	status=$(agent_status "$port") || fail "status --json $port failed"
+	[[ $(status_pids "$status") == "$WORKER_PIDS" ]] ||
+		fail "attach found slots $(status_pids "$status") on $port, workers are $WORKER_PIDS"
 }
 
 # --- 1. Node reusePort workers on 3000 -----------------------------------
-start_group sio 4 "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port 3000 --host :: --close
-SIO_PIDS=$GROUP_PIDS
-start_agent agent3000 3000
+attach_group sio 3000 "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port 3000 --host :: --close
+SIO_PIDS=$WORKER_PIDS
 AGENT3000=$AGENT_PID
-status=$(ns_srv "$SIOSTEER" status --port 3000 --json) || fail "status --json 3000 failed"
-[[ $(status_pids "$status") == "$SIO_PIDS" ]] ||
-	fail "attach found slots $(status_pids "$status"), workers are $SIO_PIDS"
 echo "port 3000: workers $SIO_PIDS in slots, generation $(jget "$status" 'a[0]["generation"]')"
 
-OUT=$(ns_cli timeout 120 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "http://$SST_SRV_ADDR:3000" \
-	--sessions $SESSIONS --concurrency 50 --transports polling --new-conn \
-	--local-addrs "$SST_CLI_ADDRS" --deadline 100 2>"$SST_TMP/clients.log")
-rc=$?
-echo "sio-clients: $(jget "$OUT" '{k: v for k, v in a.items() if k not in ("addr_pid", "failed_addrs")}' 2>/dev/null || echo "$OUT")"
-[[ -n $OUT ]] || fail "no JSON from sio-clients (rc=$rc)"
-why=$(check_clients "$OUT" $SESSIONS "$SIO_PIDS") || fail "port 3000: $why"
-((rc == 0)) || fail "sio-clients rc=$rc"
-status=$(ns_srv "$SIOSTEER" status --port 3000 --json) || fail "status --json 3000 failed"
+sio_clients port3000 120 --url "http://$SST_SRV_ADDR:3000" --sessions $SESSIONS --concurrency 50 \
+	--transports polling --new-conn --local-addrs "$SST_CLI_ADDRS" --deadline 100
+addr_steered "port 3000" $SESSIONS "$SIO_PIDS"
+status=$(agent_status 3000) || fail "status --json 3000 failed"
 echo "status 3000: $status"
 sel=$(jget "$status" '"/".join(str(s["selected"]) for s in a[0]["slots"])')
 fb=$(jget "$status" 'a[0]["counters"]["fallback"]')
@@ -77,34 +55,16 @@ jget "$status" 'all(s["selected"] > 0 for s in a[0]["slots"])' | grep -qx true |
 [[ $fb == 0 ]] || fail "fallback counter $fb with all workers alive"
 
 # --- 2. Python workers on 3100, a second agent ----------------------------
-start_group py 4 python3 "$SST_TESTS_DIR/workers/pid-http-worker.py" --port 3100
-PY_PIDS=$GROUP_PIDS
-start_agent agent3100 3100
+attach_group py 3100 python3 "$SST_TESTS_DIR/workers/pid-http-worker.py" --port 3100
+PY_PIDS=$WORKER_PIDS
 AGENT3100=$AGENT_PID
-status=$(ns_srv "$SIOSTEER" status --port 3100 --json) || fail "status --json 3100 failed"
-[[ $(status_pids "$status") == "$PY_PIDS" ]] ||
-	fail "attach found slots $(status_pids "$status") on 3100, workers are $PY_PIDS"
 PROBE=$(ns_cli timeout 90 python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:3100/" \
 	--local-addrs "$SST_CLI_ADDRS" --requests $PROBE_REQ --deadline 60 --expect-consistent)
 rc=$?
 echo "addr-probe: $(jget "$PROBE" '{k: v for k, v in a.items() if k != "per_addr"}' 2>/dev/null || echo "$PROBE")"
 [[ -n $PROBE ]] || fail "no JSON from addr-probe (rc=$rc)"
-why=$(python3 - "$PROBE" "$PY_PIDS" $((NADDR * PROBE_REQ)) <<'PY'
-import json, sys
-a, pids, n = json.loads(sys.argv[1]), sorted(int(p) for p in sys.argv[2].split(",")), int(sys.argv[3])
-e = []
-if a["requests"] != n or a["errors"]:
-    e.append(f"answers {a['requests']}/{n}, errors {a['errors']}")
-mixed = {k: sorted(set(v)) for k, v in a["per_addr"].items() if len(set(v)) != 1}
-if mixed:
-    e.append(f"{len(mixed)} addresses met several pids, e.g. {next(iter(mixed.items()))}")
-used = sorted({p for v in a["per_addr"].values() for p in v})
-if used != pids:
-    e.append(f"pids used {used} != workers {pids}")
-print("; ".join(e))
-sys.exit(1 if e else 0)
-PY
-) || fail "port 3100: $why"
+why=$(python3 "$SST_CHECKS/addr_probe_consistent.py" "$PROBE" "$PY_PIDS" $((NADDR * PROBE_REQ))) ||
+	fail "port 3100: $why"
 ((rc == 0)) || fail "addr-probe rc=$rc"
 per_py=$(jget "$PROBE" '"/".join(str(sum(1 for v in a["per_addr"].values() if v[0] == p)) for p in sorted({v[0] for v in a["per_addr"].values()}))')
 
@@ -113,16 +73,13 @@ det=$(ns_srv "$SIOSTEER" detach veth0 --port 3100 2>&1)
 rc=$?
 echo "detach 3100 (rc $rc): $det"
 ((rc == 0)) || fail "detach veth0 --port 3100 exited $rc: $det"
-for ((i = 0; i < 50; i++)); do kill -0 "$AGENT3100" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$AGENT3100" 2>/dev/null && fail "agent of 3100 still running after detach"
-wait "$AGENT3100"
-rc=$?
-((rc == 0)) || fail "agent of 3100 exited $rc after detach"
+wait_exit "$AGENT3100" 5 || fail "agent of 3100 still running after detach"
+((EXIT_RC == 0)) || fail "agent of 3100 exited $EXIT_RC after detach"
 [[ -e $SIOSTEER_PIN_ROOT/3100 ]] && fail "pins of 3100 left: $(ls "$SIOSTEER_PIN_ROOT/3100")"
 ns_srv "$SIOSTEER" status --port 3100 >/dev/null 2>&1 && fail "status still shows port 3100 after detach"
 # The other port's agent and pins are untouched.
 kill -0 "$AGENT3000" 2>/dev/null || fail "detach of 3100 stopped the agent of 3000"
-status=$(ns_srv "$SIOSTEER" status --port 3000 --json) || fail "status 3000 failed after detach of 3100"
+status=$(agent_status 3000) || fail "status 3000 failed after detach of 3100"
 [[ $(status_pids "$status") == "$SIO_PIDS" ]] || fail "port 3000 slots changed after detach of 3100"
 
 echo "RESULT node: $(jget "$OUT" 'a["ok"]')/$SESSIONS ok from $NADDR addrs, per pid" \

@@ -23,28 +23,17 @@ SST_TAG=wk
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 
-status_json() { ns_srv "$SIOSTEER" status --port $PORT --json; }
-
-((EUID == 0)) || fail "needs root (network namespaces, BPF)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
+require root node siosteer
 PORT=3000
 NADDR=64
 SESSIONS=3000
 KILL_SLOT=1
 KILL_AFTER=300 # connections placed in the victim slot before the kill
-netns_setup $NADDR || fail "netns_setup"
-mount_test_bpffs || fail "mount bpffs"
+netns_bpf_setup $NADDR
 
-start_bg run ns_srv "$SIOSTEER" run --port $PORT --workers 4 --key addr -- \
+start_agent run ns_srv "$SIOSTEER" run --port $PORT --workers 4 --key addr -- \
 	"$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --close
-wait_for_line "$SST_TMP/run.log" 'steering port 3000' 15 || fail "siosteer run did not start"
-for ((i = 0; i < 150; i++)); do
-	(($(grep -c '^ready pid=' "$SST_TMP/run.log") == 4)) && break
-	sleep 0.1
-done
-(($(grep -c '^ready pid=' "$SST_TMP/run.log") == 4)) || fail "not all 4 workers became ready"
-st=$(status_json) || fail "status --json failed"
+st=$(agent_status $PORT) || fail "status --json failed"
 PIDS_BEFORE=$(jget "$st" '",".join(str(s["pid"]) for s in a[0]["slots"])')
 OLD=$(jget "$st" "a[0]['slots'][$KILL_SLOT]['pid']")
 echo "workers before (slots 0-3): $PIDS_BEFORE; victim: slot $KILL_SLOT pid $OLD"
@@ -57,7 +46,7 @@ CLI_PID=$SST_LAST_PID
 # Kill once the victim has real sessions in flight (bounded wait).
 placed=0
 for ((i = 0; i < 100; i++)); do
-	placed=$(jget "$(status_json)" "a[0]['slots'][$KILL_SLOT]['selected']") || placed=0
+	placed=$(jget "$(agent_status $PORT)" "a[0]['slots'][$KILL_SLOT]['selected']") || placed=0
 	((placed >= KILL_AFTER)) && break
 	sleep 0.1
 done
@@ -76,81 +65,21 @@ grep -qE "slot $KILL_SLOT: worker pid $OLD was killed by signal 9 .*restarting" 
 	fail "no 'worker pid $OLD was killed by signal 9' line in the log"
 kill -0 "$CLI_PID" 2>/dev/null || echo "note: the client run ended before the new worker was ready"
 
-for ((i = 0; i < 1200; i++)); do kill -0 "$CLI_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$CLI_PID" 2>/dev/null && fail "client run still going after 120 s"
-wait "$CLI_PID"
-crc=$?
+wait_exit "$CLI_PID" 120 || fail "client run still going after 120 s"
+crc=$EXIT_RC
 OUT=$(grep '^{' "$SST_TMP/clients.log" | tail -1)
 [[ -n $OUT ]] || fail "no JSON from sio-clients (rc=$crc)"
 echo "sio-clients (rc $crc): $OUT"
 
 # The slot: same place, new pid, one restart; the other slots untouched.
-st=$(status_json) || fail "status --json failed after the kill"
+st=$(agent_status $PORT) || fail "status --json failed after the kill"
 echo "status: $st"
-why=$(python3 - "$st" "$KILL_SLOT" "$OLD" "$NEW" "$PIDS_BEFORE" <<'PY'
-import json, os, sys
-a = json.loads(sys.argv[1])[0]
-k, old, new, before = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5].split(",")
-sl, c, e = a["slots"], a["counters"], []
-if len(sl) != 4 or not all(s["listening"] for s in sl):
-    e.append(f"slots {[(s['slot'], s['listening']) for s in sl]}")
-v = sl[k]
-if v["restarts"] != 1:
-    e.append(f"slot {k} restarts {v['restarts']}, want 1")
-if v["pid"] == old or v["pid"] != new:
-    e.append(f"slot {k} pid {v['pid']}, want the new {new} (old {old})")
-if not os.path.exists(f"/proc/{v['pid']}"):
-    e.append(f"slot {k} pid {v['pid']} is not running")
-for s in sl:
-    if s["slot"] != k and (s["restarts"] != 0 or str(s["pid"]) != before[s["slot"]]):
-        e.append(f"slot {s['slot']} changed: pid {s['pid']} restarts {s['restarts']}")
-for f in ("fallback", "no_live_slot", "select_error"):
-    if c[f]:
-        e.append(f"{f} {c[f]}")
-print("; ".join(e))
-sys.exit(1 if e else 0)
-PY
-) || fail "status: $why"
+why=$(python3 "$SST_CHECKS/worker_restarted_in_slot.py" "$st" "$KILL_SLOT" "$OLD" "$NEW" "$PIDS_BEFORE") ||
+	fail "status: $why"
 
 # Attribute every failed session to a worker through its address.
-why=$(python3 - "$OUT" "$OLD" "$NEW" "$SESSIONS" <<'PY'
-import json, sys
-a, old, new, n = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-victim = {old, new}
-e = []
-owners = {ad: set(p if isinstance(p, list) else [p]) for ad, p in a["addr_pid"].items()}
-both = {ad: sorted(s) for ad, s in owners.items() if s & victim and s - victim}
-if both:
-    e.append(f"{len(both)} addresses met the killed slot AND another worker: {both}")
-other = {ad: s for ad, s in owners.items() if not s & victim}
-if any(len(s) != 1 for s in other.values()):
-    e.append("an address of the other workers met several pids")
-unattributed = {ad: f for ad, f in a["failed_addrs"].items() if ad not in owners}
-if unattributed:
-    e.append(f"failed sessions from addresses with no OK session (cannot attribute): {unattributed}")
-bad = {ad: f for ad, f in a["failed_addrs"].items() if ad in other}
-if bad:
-    e.append(f"{sum(bad.values())} sessions of OTHER workers failed: {bad}")
-if a["ok"] + a["failed"] != n:
-    e.append(f"ok {a['ok']} + failed {a['failed']} != {n}")
-if a["mixed_pid"]:
-    e.append(f"mixed_pid {a['mixed_pid']}")
-if a["addr_mismatch"]:
-    e.append(f"addr_mismatch {a['addr_mismatch']}")
-pp = a["per_pid"]
-if not pp.get(str(old)):
-    e.append(f"the killed worker {old} completed no session before the kill")
-if not pp.get(str(new)):
-    e.append(f"the restarted worker {new} served no session (not in the same slot?)")
-if len(pp) != 5:
-    e.append(f"per_pid has {len(pp)} pids, want 4 workers + the restarted one")
-va = [ad for ad, s in owners.items() if s & victim]
-if not va or not other:
-    e.append(f"victim owns {len(va)} addresses, others {len(other)}")
-print("; ".join(e))
-sys.exit(1 if e else 0)
-PY
-) || fail "attribution: $why"
+why=$(python3 "$SST_CHECKS/worker_kill_attribution.py" "$OUT" "$OLD" "$NEW" "$SESSIONS") ||
+	fail "attribution: $why"
 
 failed=$(jget "$OUT" 'a["failed"]')
 fa=$(jget "$OUT" 'len(a["failed_addrs"])')

@@ -3,7 +3,11 @@
 # and change nothing (no pins, no program on the port's sockets).
 set -u
 cd "$(dirname "$0")/../.."
+NAME=bad_input
 SIOSTEER=$PWD/${BUILD:-build}/siosteer
+# skip, require, $SST_HELPERS (this test makes its one namespace itself).
+. tests/lib/checks.sh
+require root siosteer
 NS=sstbad$$
 PINS=$(mktemp -d)
 pids=()
@@ -58,11 +62,9 @@ expect "not root (run)" "missing capability CAP_BPF" \
 expect "not root (attach)" "missing capability CAP_BPF" \
 	nsx setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$SIOSTEER" attach lo --port 8080
 
-# A listener WITHOUT SO_REUSEPORT on the port: attach and run must refuse it.
-nsx python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("0.0.0.0", 8081)); s.listen(); print("ready", flush=True); time.sleep(60)
-' >/tmp/sst-bad-py.$$ &
+# A listener WITHOUT SO_REUSEPORT on the port: attach and run must refuse it. (ip, not the
+# function nsx: in the background nsx would be a subshell, and its PID not the listener's.)
+ip netns exec "$NS" python3 "$SST_HELPERS/plain_listener.py" 8081 >/tmp/sst-bad-py.$$ &
 pids+=($!)
 for _ in $(seq 50); do grep -q ready /tmp/sst-bad-py.$$ 2>/dev/null && break; sleep 0.1; done
 rm -f /tmp/sst-bad-py.$$

@@ -13,11 +13,7 @@ SST_TAG=hs
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 
-# json_get JSON KEY: a top-level field, via python (no jq dependency).
-json_get() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"; }
-
-((EUID == 0)) || fail "needs root (network namespaces)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
+require root node
 NADDR=8
 SESSIONS=200
 PORT=3000
@@ -47,18 +43,17 @@ server_peers() {
 want_peers=$(tr , '\n' <<<"$SST_CLI_ADDRS" | sort -u | paste -sd, -)
 
 run_clients() { # label, extra args...
-	local label=$1 out rc; shift
-	out=$(ns_cli timeout 120 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "$URL" \
-		--sessions $SESSIONS --concurrency 20 --local-addrs "$SST_CLI_ADDRS" --deadline 90 "$@" \
-		2>"$SST_TMP/clients-$label.err")
-	rc=$?
-	echo "$label: $out"
-	[[ -n $out ]] || fail "$label: no JSON from sio-clients (rc=$rc)"
-	[[ $rc -eq 0 ]] || fail "$label: sio-clients rc=$rc"
-	[[ $(json_get "$out" ok) == "$SESSIONS" ]] || fail "$label: not all sessions OK"
-	[[ $(json_get "$out" per_addr_pids_consistent) == true ]] || fail "$label: per-address pids inconsistent"
-	[[ $(json_get "$out" addr_mismatch) == 0 ]] || fail "$label: source address not bound"
-	LAST_JSON=$out
+	local label=$1
+	shift
+	sio_clients "$label" 120 --url "$URL" --sessions $SESSIONS --concurrency 20 --local-addrs "$SST_CLI_ADDRS" \
+		--deadline 90 "$@"
+	echo "$label: $OUT"
+	[[ -n $OUT ]] || fail "$label: no JSON from sio-clients (rc=$RC)"
+	[[ $RC -eq 0 ]] || fail "$label: sio-clients rc=$RC"
+	[[ $(json "$OUT" ok) == "$SESSIONS" ]] || fail "$label: not all sessions OK"
+	[[ $(json "$OUT" per_addr_pids_consistent) == true ]] || fail "$label: per-address pids inconsistent"
+	[[ $(json "$OUT" addr_mismatch) == 0 ]] || fail "$label: source address not bound"
+	LAST_JSON=$OUT
 }
 
 start_worker sio1
@@ -73,7 +68,7 @@ stop_worker sio1
 
 start_worker sio2
 run_clients default --transports default
-[[ $(json_get "$LAST_JSON" upgraded) == "$SESSIONS" ]] || fail "default: not all sessions upgraded"
+[[ $(json "$LAST_JSON" upgraded) == "$SESSIONS" ]] || fail "default: not all sessions upgraded"
 stop_worker sio2
 ((upgrades >= SESSIONS)) || fail "worker saw $upgrades websocket upgrades, want >= $SESSIONS"
 
@@ -84,8 +79,8 @@ wait_for_line "$SST_TMP/py.log" '^ready pid=' 10 || fail "pid-http-worker not re
 out=$(ns_cli timeout 60 python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:3001/" \
 	--local-addrs "$SST_CLI_ADDRS" --requests 10 --deadline 30 --expect-consistent) || fail "addr-probe: $out"
 echo "addr-probe: $out"
-[[ $(json_get "$out" distinct_pids) == 1 ]] || fail "addr-probe: expected 1 pid"
-[[ $(json_get "$out" requests) == $((NADDR * 10)) ]] || fail "addr-probe: missing answers"
+[[ $(json "$out" distinct_pids) == 1 ]] || fail "addr-probe: expected 1 pid"
+[[ $(json "$out" requests) == $((NADDR * 10)) ]] || fail "addr-probe: missing answers"
 stop_pid "$PY_PID" 5
 kill -0 "$PY_PID" 2>/dev/null && fail "pid-http-worker ignored SIGTERM"
 

@@ -20,12 +20,8 @@ NODE_DIR=$SST_TESTS_DIR/node
 
 SST_FAIL_SKIP='^(ready|stats) '
 
-((EUID == 0)) || fail "needs root (network namespaces, BPF)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
-command -v redis-server >/dev/null || fail "redis-server not installed (make deps)"
-netns_setup 8 || fail "netns_setup"
-mount_test_bpffs || fail "mount bpffs"
+require root node siosteer redis-server redis-cli
+netns_bpf_setup 8
 
 cat >"$SST_TMP/redis.conf" <<EOF
 port 6380
@@ -37,29 +33,8 @@ logfile ""
 requirepass s3cret
 EOF
 start_bg redis ns_srv redis-server "$SST_TMP/redis.conf"
-cat >"$SST_TMP/garbage.py" <<'PY'
-import socket, threading
-def serve(port, answer):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port)); s.listen(64)
-    while True:
-        c, _ = s.accept()
-        def talk(c=c):
-            try:
-                while True:
-                    d = c.recv(4096)
-                    if not d:
-                        break
-                    if answer:
-                        c.sendall(b"SSH-2.0-OpenSSH_9.2 not redis\r\n")
-            except OSError:
-                pass
-        threading.Thread(target=talk, daemon=True).start()
-threading.Thread(target=serve, args=(6390, True), daemon=True).start()
-print("listening", flush=True)
-serve(6391, False)
-PY
-start_bg garbage ns_srv python3 "$SST_TMP/garbage.py"
+# A server that answers every read with an SSH banner (6390), one that never answers (6391).
+start_bg garbage ns_srv python3 "$SST_HELPERS/bad_redis_server.py" ssh
 wait_for_line "$SST_TMP/garbage.log" '^listening' 5 || fail "garbage server did not start"
 for ((i = 0; i < 50; i++)); do
 	ns_srv redis-cli -p 6380 --no-auth-warning -a s3cret ping 2>/dev/null | grep -q PONG && break
@@ -68,18 +43,7 @@ done
 
 # Bad options stop `run` before anything is set up.
 BAD=0
-bad() {
-	local label=$1 re=$2 rc lines
-	shift 2
-	"$@" >"$SST_TMP/bad.out" 2>"$SST_TMP/bad.err"
-	rc=$?
-	lines=$(wc -l <"$SST_TMP/bad.err")
-	echo "$label: rc $rc: $(cat "$SST_TMP/bad.err")"
-	((rc != 0)) || fail "$label: exit 0"
-	((lines == 1)) || fail "$label: $lines lines on stderr"
-	grep -qE -e "$re" "$SST_TMP/bad.err" || fail "$label: message does not match /$re/"
-	BAD=$((BAD + 1))
-}
+bad() { one_line_error "$@"; }
 W=("$SST_NODE" "$NODE_DIR/sio-worker.js" --close)
 bad "run: bad URL" "scheme 'http'" ns_srv "$SIOSTEER" run --port 3009 --workers 1 --redis http://127.0.0.1 -- "${W[@]}"
 bad "run: bad cluster name" "--cluster 'a b'" ns_srv "$SIOSTEER" run --port 3009 --workers 1 --redis redis://127.0.0.1:6380 --cluster 'a b' -- "${W[@]}"
@@ -96,13 +60,14 @@ for port in 3000 3001 3002; do
 	APID[$port]=$SST_LAST_PID
 done
 for port in 3000 3001 3002; do
-	wait_for_line "$SST_TMP/agent$port.log" "steering port $port" 15 || fail "agent $port did not start"
+	wait_agent "agent$port" "${APID[$port]}" 2 || fail "$SST_WHY"
 done
 sleep 6
 for port in 3000 3001 3002; do
-	out=$(ns_cli timeout 60 "$SST_NODE" "$NODE_DIR/sio-clients.js" --url "http://$SST_SRV_ADDR:$port" \
-		--sessions 40 --concurrency 10 --transports polling --new-conn --acks 2 \
-		--local-addrs "$SST_CLI_ADDRS" 2>/dev/null) || fail "sessions on port $port: $out"
+	sio_clients "port$port" 60 --url "http://$SST_SRV_ADDR:$port" --sessions 40 --concurrency 10 \
+		--transports polling --new-conn --acks 2 --local-addrs "$SST_CLI_ADDRS"
+	out=$OUT
+	((RC == 0)) || fail "sessions on port $port: $out"
 	[[ $(jget "$out" 'a["ok"]') == 40 ]] || fail "port $port: $out"
 	kill -0 "${APID[$port]}" || fail "agent $port died"
 	n=$(grep -c 'redis: ' "$SST_TMP/agent$port.log")
@@ -110,7 +75,7 @@ for port in 3000 3001 3002; do
 	echo "port $port: 40/40 sessions; log: $line"
 	(($(grep -c 'redis: ' <<<"$line") == 1)) || fail "agent $port logged $(grep -c 'redis: ' <<<"$line") lines about Redis in 6 s"
 	grep -q "${WHY[$port]}" <<<"$line" || fail "agent $port: log does not say '${WHY[$port]}'"
-	st=$(ns_srv "$SIOSTEER" status --port $port --json) || fail "status $port"
+	st=$(agent_status $port) || fail "status $port"
 	[[ $(jget "$st" 'a[0]["redis"]["state"]') == down ]] || fail "status $port: redis $(jget "$st" 'a[0]["redis"]')"
 	fails=$(jget "$st" 'a[0]["bridge"]["failures"]')
 	((fails >= 3)) || fail "port $port: only $fails attempts in 6 s"
@@ -131,14 +96,11 @@ grep -q 'no node of cluster f' "$SST_TMP/empty.txt" || fail "empty cluster: $(ca
 
 # Clean stops, even with Redis silent (the bridge's calls time out after 1 s).
 for port in 3000 3001 3002; do
-	t0=$(date +%s%3N)
+	t0=$(ms)
 	kill -TERM "${APID[$port]}"
-	for ((i = 0; i < 80; i++)); do kill -0 "${APID[$port]}" 2>/dev/null || break; sleep 0.05; done
-	kill -0 "${APID[$port]}" 2>/dev/null && fail "agent $port still running 4 s after SIGTERM"
-	wait "${APID[$port]}"
-	rc=$?
-	((rc == 0)) || fail "agent $port exited $rc"
-	echo "port $port: stopped in $(($(date +%s%3N) - t0)) ms"
+	wait_exit "${APID[$port]}" 4 || fail "agent $port still running 4 s after SIGTERM"
+	((EXIT_RC == 0)) || fail "agent $port exited $EXIT_RC"
+	echo "port $port: stopped in $(($(ms) - t0)) ms"
 	[[ -e $SIOSTEER_PIN_ROOT/$port ]] && fail "pins of $port left"
 done
 

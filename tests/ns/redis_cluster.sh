@@ -30,16 +30,11 @@ SST_TAG="rc"
 NODE_DIR=$SST_TESTS_DIR/node
 
 SST_FAIL_SKIP='^(session|tick|ready|stats) '
-ms() { date +%s%3N; }
 
-((EUID == 0)) || fail "needs root (network namespaces, BPF)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
-command -v redis-server >/dev/null || fail "redis-server not installed (make deps)"
+require root node siosteer redis-server redis-cli
 
 # --- network: A = $SST_NS_SRV, C = $SST_NS_CLI (netns_setup), B and R added here -------
-netns_setup 1 || fail "netns_setup"
-mount_test_bpffs || fail "mount bpffs"
+netns_bpf_setup 1
 NS_A=$SST_NS_SRV
 NS_B="sst${SST_TAG}$$b"
 NS_R="sst${SST_TAG}$$r"
@@ -94,21 +89,23 @@ redis_up() {
 }
 # members: live nodes in `status --cluster t --json`, as "node:port:nslots" sorted.
 members() {
-	ns_a "$SIOSTEER" status --cluster t --redis $URL --json 2>/dev/null | python3 -c '
-import json, sys
-try:
-    a = json.load(sys.stdin)
-except Exception:
-    sys.exit(0)
-print(" ".join(sorted("%s:%s:%d" % (n["node"], n["port"], len(n["slots"])) for n in a["nodes"])))'
+	ns_a "$SIOSTEER" status --cluster t --redis $URL --json 2>/dev/null | python3 "$SST_CHECKS/cluster_members.py"
+}
+# members_become WANT TRIES PAUSE: poll members until they are WANT, TRIES times PAUSE s apart.
+members_become() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		[[ $(members) == "$1" ]] && return
+		sleep "$3"
+	done
 }
 dir_count() { ns_r redis-cli --scan --pattern 'siosteer:t:sid:*' | wc -l; }
 local_total() { # local_total NS PINROOT: learned sessions in that host's map
 	ip netns exec "$1" "$SIOSTEER" sessions --port 3000 --pin-root "$2" --limit 0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
 }
 clients() { # clients LABEL URL N: N short sessions (polling, new connection per request)
-	ns_cli timeout 120 "$SST_NODE" "$NODE_DIR/../node/sio-clients.js" --url "$2" --sessions "$3" \
-		--concurrency 10 --transports polling --new-conn --acks 2 --deadline 100 2>"$SST_TMP/clients-$1.err"
+	sio_clients_out "$1" 120 --url "$2" --sessions "$3" --concurrency 10 --transports polling --new-conn \
+		--acks 2 --deadline 100
 }
 
 # --- 1. agents first, Redis later -----------------------------------------------------
@@ -118,20 +115,13 @@ start_bg agentA ns_srv "$SIOSTEER" run --port 3000 --workers 2 --key sid --iface
 	--place least-loaded --pin-root "$PA" --redis $URL --cluster t --node hostA -- \
 	"$SST_NODE" "$NODE_DIR/sio-worker.js" --close
 AGENT_A=$SST_LAST_PID
-for w in 1 2; do
-	start_bg "workerB$w" ip netns exec "$NS_B" "$SST_NODE" "$NODE_DIR/sio-worker.js" --port 3000 --host 0.0.0.0 --close
-done
-for w in 1 2; do wait_for_line "$SST_TMP/workerB$w.log" '^ready ' 15 || fail "worker $w on B not ready"; done
+start_workers workerB 2 ip netns exec "$NS_B" "$SST_NODE" "$NODE_DIR/sio-worker.js" --port 3000 --host 0.0.0.0 --close
 start_bg agentB ip netns exec "$NS_B" "$SIOSTEER" attach vethb0 --port 3000 --key sid \
 	--place least-loaded --pin-root "$PB" --redis $URL --cluster t --node hostB
 AGENT_B=$SST_LAST_PID
 on_cleanup "ip netns exec $NS_B $SIOSTEER detach vethb0 --port 3000 --pin-root $PB"
-wait_for_line "$SST_TMP/agentA.log" 'steering port 3000' 15 || fail "agent A did not start"
-for ((i = 0; i < 150; i++)); do
-	(($(grep -c '^ready pid=' "$SST_TMP/agentA.log") == 2)) && break
-	sleep 0.1
-done
-wait_for_line "$SST_TMP/agentB.log" 'steering port 3000' 15 || fail "agent B did not start"
+wait_agent agentA "$AGENT_A" 2 || fail "$SST_WHY"
+wait_agent agentB "$AGENT_B" 0 || fail "$SST_WHY"
 for h in A B; do
 	wait_for_line "$SST_TMP/agent$h.log" 'redis: cannot reach' 5 || fail "agent $h did not say Redis is unreachable"
 done
@@ -142,10 +132,7 @@ t0=$(ms)
 start_bg redis ip netns exec "$NS_R" redis-server "$REDIS_CONF"
 REDIS_PID=$SST_LAST_PID
 redis_up || fail "redis-server did not start"
-for ((i = 0; i < 100; i++)); do
-	[[ $(members) == "hostA:3000:2 hostB:3000:2" ]] && break
-	sleep 0.05
-done
+members_become "hostA:3000:2 hostB:3000:2" 100 0.05
 JOIN_MS=$(($(ms) - t0))
 [[ $(members) == "hostA:3000:2 hostB:3000:2" ]] || fail "members after Redis started: '$(members)'"
 echo "joined the cluster ${JOIN_MS} ms after redis-server started"
@@ -168,6 +155,7 @@ echo "status --cluster: hostA pids $PIDS_A, hostB pids $PIDS_B"
 # --- 3. the directory answers for sessions held on B, asked on A ----------------------
 start_bg longB ns_cli timeout 90 "$SST_NODE" "$NODE_DIR/redis-cluster-clients.js" --url "$B_URL" \
 	--sessions 20 --interval-ms 200 --duration 14
+LONG_B=$SST_LAST_PID
 for ((i = 0; i < 100; i++)); do
 	(($(grep -c '^session ' "$SST_TMP/longB.log") == 20)) && break
 	sleep 0.1
@@ -201,7 +189,7 @@ after=$(clients drained "$B_URL" 40) || fail "new sessions on B after the drain:
 echo "after drain: $(jget "$after" '{k: a[k] for k in ("ok", "failed", "per_pid")}')"
 [[ $(jget "$after" "a[\"per_pid\"].get(\"$SLOT1_PID\", 0)") == 0 ]] || fail "drained slot 1 (pid $SLOT1_PID) got new sessions"
 drained_ok=$(jget "$after" 'a["ok"]')
-wait "$(pgrep -f "redis-cluster-clients.js --url $B_URL" | head -1)" 2>/dev/null
+wait "$LONG_B" 2>/dev/null
 for ((i = 0; i < 200; i++)); do grep -q '^summary ' "$SST_TMP/longB.log" && break; sleep 0.1; done
 sumB=$(sed -n 's/^summary //p' "$SST_TMP/longB.log")
 [[ -n $sumB ]] || fail "long-lived sessions on B gave no summary"
@@ -277,10 +265,7 @@ echo "agent B bridge: $(jget "$bst" 'a[0]["bridge"]')"
 
 # --- 6. a command sent while B is cut off from Redis applies when B is back -------------
 ip -n "$NS_B" link set lan0 down
-for ((i = 0; i < 60; i++)); do
-	[[ $(members) == "hostA:3000:2" ]] && break
-	sleep 0.1
-done
+members_become "hostA:3000:2" 60 0.1
 [[ $(members) == "hostA:3000:2" ]] || fail "B still a member with its link to Redis down: $(members)"
 out=$(ns_a "$SIOSTEER" drain --cluster t --redis $URL --node hostB --port 3000 --slot 0 --wait 0.5)
 [[ $out == *"expected to answer"* && $out == *"0 expected"* ]] || fail "drain to an absent B: $out"
@@ -302,10 +287,7 @@ ans=$(ns_a "$SIOSTEER" sessions --cluster t --redis $URL --sid "$EXAMPLE" --json
 kill -9 "$AGENT_B"
 wait "$AGENT_B" 2>/dev/null
 t0=$(ms)
-for ((i = 0; i < 80; i++)); do
-	[[ $(members) == "hostA:3000:2" ]] && break
-	sleep 0.1
-done
+members_become "hostA:3000:2" 80 0.1
 GONE_MS=$(($(ms) - t0))
 [[ $(members) == "hostA:3000:2" ]] || fail "members 8 s after agent B died: $(members)"
 echo "agent B killed: gone from the membership after ${GONE_MS} ms"

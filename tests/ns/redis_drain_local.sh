@@ -19,34 +19,24 @@ SST_TAG="rd"
 NODE_DIR=$SST_TESTS_DIR/node
 
 SST_FAIL_SKIP='^(session|tick|ready|stats) '
-ms() { date +%s%3N; }
 
-((EUID == 0)) || fail "needs root (network namespaces, BPF)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
-netns_setup 32 || fail "netns_setup"
-mount_test_bpffs || fail "mount bpffs"
+require root node siosteer
+netns_bpf_setup 32
 URL=http://$SST_SRV_ADDR:3000
 on_cleanup "ip netns exec $SST_NS_SRV $SIOSTEER detach veth0 --port 3000"
 
-start_bg agent ns_srv "$SIOSTEER" run --port 3000 --workers 3 --key sid --iface veth0 --place addr -- \
+start_agent agent ns_srv "$SIOSTEER" run --port 3000 --workers 3 --key sid --iface veth0 --place addr -- \
 	"$SST_NODE" "$NODE_DIR/sio-worker.js" --close
-AGENT=$SST_LAST_PID
-wait_for_line "$SST_TMP/agent.log" 'steering port 3000' 15 || fail "agent did not start"
-for ((i = 0; i < 150; i++)); do
-	(($(grep -c '^ready pid=' "$SST_TMP/agent.log") == 3)) && break
-	sleep 0.1
-done
-st=$(ns_srv "$SIOSTEER" status --port 3000 --json) || fail "status"
+AGENT=$AGENT_PID
+st=$(agent_status 3000) || fail "status"
 read -r P0 P1 P2 < <(jget "$st" '" ".join(str(s["pid"]) for s in a[0]["slots"])')
 echo "workers: slot 0 pid $P0, slot 1 pid $P1, slot 2 pid $P2"
 clients() { # clients LABEL N: N short sessions from the 32 addresses
-	ns_cli timeout 120 "$SST_NODE" "$NODE_DIR/sio-clients.js" --url "$URL" --sessions "$2" \
-		--concurrency 10 --transports polling --new-conn --acks 2 --local-addrs "$SST_CLI_ADDRS" \
-		--deadline 100 2>"$SST_TMP/clients-$1.err"
+	sio_clients_out "$1" 120 --url "$URL" --sessions "$2" --concurrency 10 --transports polling --new-conn \
+		--acks 2 --local-addrs "$SST_CLI_ADDRS" --deadline 100
 }
 share() { # share SLOT: percent of the table
-	ns_srv "$SIOSTEER" status --port 3000 --json | python3 -c "import json,sys; print(round(100*json.load(sys.stdin)[0]['slots'][$1]['table_share'], 1))"
+	agent_status 3000 | python3 -c "import json,sys; print(round(100*json.load(sys.stdin)[0]['slots'][$1]['table_share'], 1))"
 }
 before=$(clients before 60) || fail "sessions before: $before"
 echo "before: per pid $(jget "$before" 'a["per_pid"]')"

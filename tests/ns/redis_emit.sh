@@ -20,11 +20,7 @@ SST_TAG="re"
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 NODE_DIR=$SST_TESTS_DIR/node
 
-
-((EUID == 0)) || fail "needs root (network namespaces)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (npm install in tests/)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (make)"
-command -v redis-server >/dev/null || fail "redis-server not installed (make deps)"
+require root node siosteer redis-server redis-cli cc
 netns_setup 1 || fail "netns_setup"
 
 # redis_start NAME PORT [EXTRA CONFIG LINES]: a redis-server of our own in the server
@@ -53,8 +49,8 @@ redis_start() {
 redis_start redis 6379 "unixsocket $SST_TMP/redis.sock" "unixsocketperm 700" || fail "redis-server did not start"
 REDIS_PASS=s3cret redis_start redis-auth 6380 "requirepass s3cret" || fail "redis-server with requirepass did not start"
 URL=redis://127.0.0.1:6379
-emit() { ns_srv "$SIOSTEER" "$@" --redis "$URL"; }
-# emit VERB [OPTS] ARGS: options go before the event, so build the command line here.
+# sio VERB [OPTS] ARGS: `siosteer VERB --redis URL ...`; options go before the event, so
+# build the command line here.
 sio() {
 	local verb=$1
 	shift
@@ -156,110 +152,26 @@ echo "delivery: $CHECKS/10 checks right"
 # from 2^64 up are left out: notepack.io writes them as a wrapped uint64, siosteer as the
 # float64 they are.)
 CALLS=$SST_TMP/calls.json
-python3 - "$CALLS" <<'PY'
-import json, sys
-big = {f"k{i}": i for i in range(20)}
-calls = [
-    {"op": "emit", "event": "hello", "args": [{"n": 1}, 2]},
-    {"op": "emit", "to": ["roomA"], "event": "e", "args": ["h\u00e9llo \u2713 \U0001F600", None, True, False]},
-    {"op": "emit", "to": ["r1", "r2", "r1"], "except": ["x", "y"], "event": "multi", "args": []},
-    {"op": "emit", "nsp": "chat", "event": "nums",
-     "args": [0, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, 2**53,
-              -1, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649,
-              1.5, -0.25, 1e19, 1e300 / 1e290, 100.0]},
-    {"op": "emit", "event": "order", "args": [{"b": 1, "2": 2, "1": 3, "a": [], "10": {}, "01": 4}]},
-    {"op": "emit", "event": "sizes", "args": ["s" * 31, "s" * 32, "s" * 255, "s" * 256, "s" * 70000,
-                                           list(range(15)), list(range(16)), big]},
-    {"op": "emit", "volatile": True, "to": ["v"], "event": "vol", "args": [[1, [2, [3]]]]},
-    {"op": "emit", "event": "esc", "args": ["quote\" back\\ nl\n tab\t nul\u0000 ctl\u0001"]},
-    {"op": "join", "to": ["roomB"], "rooms": ["roomC"]},
-    {"op": "join", "rooms": ["x", "y"]},
-    {"op": "leave", "to": ["roomB"], "except": ["e"], "rooms": ["roomC"]},
-    {"op": "disconnect", "to": ["roomA"]},
-    {"op": "disconnect", "nsp": "/chat", "close": True},
-    {"op": "emit", "nsp": "/chat", "to": ["only"], "event": "x", "args": [{"deep": {"er": {"est": [None]}}}]},
-]
-json.dump(calls, open(sys.argv[1], "w"))
-PY
+python3 "$SST_HELPERS/emit_calls.py" "$CALLS"
 NCALLS=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$CALLS")
 "$SST_NODE" "$NODE_DIR/redis-wire.js" emitter --calls "$CALLS" >"$SST_TMP/wire-emitter.txt" ||
 	fail "redis-emitter reference failed"
 start_bg capture ns_srv "$SST_NODE" "$NODE_DIR/redis-wire.js" capture --redis $URL --count "$NCALLS" --timeout 30
 CAPTURE_PID=$SST_LAST_PID
 wait_for_line "$SST_TMP/capture.log" '^subscribed' 10 || fail "capture did not subscribe"
-python3 - "$CALLS" "$SIOSTEER" "$SST_NS_SRV" "$URL" <<'PY' || fail "a siosteer call of the wire comparison failed"
-import json, subprocess, sys
-calls, siosteer, ns, url = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
-for c in calls:
-    argv = ["ip", "netns", "exec", ns, siosteer, c["op"], "--redis", url, "-q"]
-    if c.get("nsp"): argv += ["--nsp", c["nsp"]]
-    for r in c.get("to", []): argv += ["--to", r]
-    for r in c.get("except", []): argv += ["--except", r]
-    if c.get("volatile"): argv.append("--volatile")
-    if c.get("close"): argv.append("--close")
-    argv.append("--")
-    if c["op"] == "emit":
-        argv += [c["event"]] + [json.dumps(a, ensure_ascii=False) for a in c.get("args", [])]
-    elif c["op"] in ("join", "leave"):
-        argv += c["rooms"]
-    r = subprocess.run(argv, capture_output=True, text=True)
-    # 0 subscribers for some channels is fine (a warning); any error is not.
-    if r.returncode != 0:
-        print(f"{c}: rc {r.returncode}: {r.stderr.strip()}", file=sys.stderr)
-        sys.exit(1)
-PY
-for ((i = 0; i < 100; i++)); do kill -0 "$CAPTURE_PID" 2>/dev/null || break; sleep 0.1; done
+python3 "$SST_HELPERS/emit_calls_siosteer.py" "$CALLS" "$SIOSTEER" "$SST_NS_SRV" "$URL" || fail "a siosteer call of the wire comparison failed"
+wait_exit "$CAPTURE_PID" 10
 grep '^msg ' "$SST_TMP/capture.log" >"$SST_TMP/wire-siosteer.txt"
-same=$(python3 - "$SST_TMP/wire-emitter.txt" "$SST_TMP/wire-siosteer.txt" <<'PY'
-import sys
-a = [l.split() for l in open(sys.argv[1]) if l.startswith("msg ")]
-b = [l.split() for l in open(sys.argv[2]) if l.startswith("msg ")]
-same = sum(1 for x, y in zip(a, b) if x == y)
-for i, (x, y) in enumerate(zip(a, b)):
-    if x != y:
-        print(f"call {i + 1}: emitter {x[1]} {x[2][:200]}\n        siosteer {y[1]} {y[2][:200]}", file=sys.stderr)
-if len(a) != len(b):
-    print(f"emitter published {len(a)}, siosteer {len(b)}", file=sys.stderr)
-print(same)
-PY
-)
+same=$(python3 "$SST_CHECKS/wire_identical.py" "$SST_TMP/wire-emitter.txt" "$SST_TMP/wire-siosteer.txt")
 echo "wire: $same/$NCALLS messages byte-identical to @socket.io/redis-emitter"
 ((same == NCALLS)) || fail "wire format differs ($same/$NCALLS identical)"
 
 # Bad input: exactly one line on stderr, nothing on stdout, exit != 0.
 BAD=0
-bad() {
-	local label=$1 want_re=$2 rc lines
-	shift 2
-	"$@" >"$SST_TMP/bad.out" 2>"$SST_TMP/bad.err"
-	rc=$?
-	lines=$(wc -l <"$SST_TMP/bad.err")
-	echo "$label: rc $rc: $(cat "$SST_TMP/bad.err")"
-	((rc != 0)) || fail "$label: exit 0"
-	((lines == 1)) || fail "$label: $lines lines on stderr"
-	[[ -s $SST_TMP/bad.out ]] && fail "$label: wrote to stdout"
-	grep -qE "$want_re" "$SST_TMP/bad.err" || fail "$label: message does not match /$want_re/"
-	BAD=$((BAD + 1))
-}
-# A server that answers anything with text that is not RESP, and one that never answers.
-cat >"$SST_TMP/garbage.py" <<'PY'
-import socket, sys, threading
-def serve(port, answer):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port)); s.listen(16)
-    while True:
-        c, _ = s.accept()
-        if answer:
-            try:
-                c.recv(4096); c.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n<html>nope</html>\r\n")
-            except OSError:
-                pass
-        threading.Timer(10, c.close).start()
-threading.Thread(target=serve, args=(6390, True), daemon=True).start()
-print("listening", flush=True)
-serve(6391, False)
-PY
-start_bg garbage ns_srv python3 "$SST_TMP/garbage.py"
+bad() { one_line_error -q "$@"; }
+# A server that answers anything with text that is not RESP (6390), and one that never
+# answers (6391).
+start_bg garbage ns_srv python3 "$SST_HELPERS/bad_redis_server.py" http
 wait_for_line "$SST_TMP/garbage.log" '^listening' 5 || fail "garbage server did not start"
 bad "bad scheme" "scheme 'http'" ns_srv "$SIOSTEER" emit --redis http://127.0.0.1:6379 ev 1
 bad "bad port" "port '6379x'" ns_srv "$SIOSTEER" emit --redis redis://127.0.0.1:6379x ev 1

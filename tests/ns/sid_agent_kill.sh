@@ -8,29 +8,24 @@ NAME=sid_agent_kill
 SST_TAG=sak
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 PORT=3000
-json() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])[sys.argv[2]]))' "$1" "$2"; }
 cookies() { ns_srv sysctl -n net.ipv4.tcp_syncookies; }
 clients() { # label
 	local out
-	out=$(ns_cli timeout 90 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" \
-		--url "http://$SST_SRV_ADDR:$PORT" --sessions 300 --concurrency 30 --transports polling \
-		--new-conn --local-addrs "${SST_CLI_ADDRS%%,*}" --deadline 80 2>/dev/null)
+	sio_clients "$1" 90 --url "http://$SST_SRV_ADDR:$PORT" --sessions 300 --concurrency 30 --transports polling \
+		--new-conn --local-addrs "${SST_CLI_ADDRS%%,*}" --deadline 80
+	out=$OUT
 	[ "$(json "$out" ok)" = 300 ] || fail "$1: $(json "$out" ok)/300 ok: $(json "$out" failures)"
 	[ "$(json "$out" per_pid | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] ||
 		fail "$1: not all 4 workers used: $(json "$out" per_pid)"
 	echo "$1: 300/300 ok from one address, per pid $(json "$out" per_pid)"
 }
 
-netns_setup 1 || fail "netns_setup"
-mount_test_bpffs || fail "bpffs"
+require root node siosteer
+netns_bpf_setup 1
 ns_srv sysctl -qw net.ipv4.tcp_syncookies=1
-for i in 1 2 3 4; do
-	start_bg "w$i" ns_srv "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port $PORT --host :: --close
-	wait_for_line "$SST_TMP/w$i.log" '^ready' 15 || fail "worker $i"
-done
-start_bg agent1 ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --place least-loaded
-AGENT1=$SST_LAST_PID
-wait_for_line "$SST_TMP/agent1.log" 'steering port' 15 || fail "agent did not start"
+start_workers w 4 ns_srv "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js" --port $PORT --host :: --close
+start_agent agent1 ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --place least-loaded
+AGENT1=$AGENT_PID
 [ "$(cookies)" = 2 ] || fail "tcp_syncookies is $(cookies) while steering, want 2"
 clients "agent running"
 
@@ -40,8 +35,7 @@ ns_srv "$SIOSTEER" status --port $PORT | grep -q 'agent: not running' || fail "s
 clients "agent killed"
 [ "$(cookies)" = 2 ] || fail "tcp_syncookies changed after the agent died"
 
-start_bg agent2 ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --place least-loaded
-wait_for_line "$SST_TMP/agent2.log" 'steering port' 15 || fail "second agent did not start"
+start_agent agent2 ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --place least-loaded
 grep -q 'adopted pinned state' "$SST_TMP/agent2.log" || fail "second agent did not adopt"
 clients "adopted"
 

@@ -45,18 +45,15 @@ NOTES=()
 
 # err MESSAGE: record a failed check and keep going; the end fails with all of them.
 err() { ERRS+=("$*"); echo "ERROR $*"; }
-((EUID == 0)) || fail "needs root (network namespaces)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (run make)"
+require root siosteer
 
-netns_setup 16 || fail "netns_setup"
-mount_test_bpffs || fail "bpffs"
+netns_bpf_setup 16
 A=() && IFS=, read -ra A <<<"$SST_CLI_ADDRS"
 addrs() { local IFS=,; echo "${A[*]:$1:$2}"; } # addrs FROM COUNT
 
 cookies() { ns_srv sysctl -n net.ipv4.tcp_syncookies; }
 # nst NAME...: those server-namespace counters, in the order asked (nstat prints its own).
 nst() { ns_srv nstat -asz "$@" | awk -v want="$*" 'NR>1{v[$1]=$2} END{n=split(want,w," "); for(i=1;i<=n;i++) printf "%s ", v[w[i]]+0}'; }
-status() { ns_srv "$SIOSTEER" status --port $PORT --json; }
 jq_() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d=d[0] if isinstance(d,list) else d; print(eval(sys.argv[2]))' "$@"; }
 # leftovers LABEL: nothing of siosteer may remain on veth0 or in the pins.
 leftovers() {
@@ -70,21 +67,6 @@ leftovers() {
 	[[ ! -e $SIOSTEER_PIN_ROOT/$PORT ]] || err "$label: pins left in $SIOSTEER_PIN_ROOT/$PORT: $(find "$SIOSTEER_PIN_ROOT/$PORT" -mindepth 1 -printf '%f ')"
 	x=$(tc -n "$SST_NS_SRV" qdisc show dev veth0 | grep -o 'clsact')
 	[[ -z $x ]] || NOTES+=("$label: an empty clsact qdisc stays on veth0")
-}
-# started LOG PID: wait (15 s at most) until the agent says it steers; fail early if it exits.
-started() {
-	local i
-	for i in $(seq 150); do
-		grep -q 'steering port' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-ready_workers() { # LOG N
-	local i
-	for i in $(seq 100); do (($(grep -c '^ready pid=' "$1") >= $2)) && return 0; sleep 0.1; done
-	return 1
 }
 
 # ---- start: the namespace has tcp_syncookies=1, another server on 4000 -------------
@@ -103,22 +85,20 @@ start_bg plain ns_srv python3 "$WORKER" --port $OTHER2 --host 0.0.0.0
 wait_for_line "$SST_TMP/plain.log" '^ready pid=' 10 || fail "plain worker on $OTHER2 not ready"
 for _ in $(seq 50); do ns_srv ss -Hltn "( sport = :$OTHER )" | grep -q LISTEN && break; sleep 0.1; done
 
-start_bg siosteer ns_srv "${PIN[@]}" "$SIOSTEER" run --port $PORT --workers 4 --key sid --iface veth0 \
+start_agent siosteer ns_srv "${PIN[@]}" "$SIOSTEER" run --port $PORT --workers 4 --key sid --iface veth0 \
 	-- python3 "$WORKER"
-RUN_PID=$SST_LAST_PID
-wait_for_line "$SST_TMP/siosteer.log" 'steering port' 15 || fail "siosteer did not start"
-ready_workers "$SST_TMP/siosteer.log" 4 || fail "workers not ready"
+RUN_PID=$AGENT_PID
 C_RUN=$(cookies)
 [[ $C_RUN == 2 ]] || err "(a) tcp_syncookies is $C_RUN while sid mode runs, expected 2"
 
 # ---- (b) the other listener, under cookies -----------------------------------------
-st0=$(status)
+st0=$(agent_status $PORT)
 read -r sc0 rq0 <<<"$(nst TcpExtSyncookiesSent TcpExtTCPReqQFullDoCookies)"
 # 16 addresses, one request each, all at once.
 out=$(ns_cli timeout 60 python3 "$RAW" fetch --server "$SST_SRV_ADDR" --port $OTHER --path /blob1m \
 	--addrs "$SST_CLI_ADDRS" --bytes $((1 << 20)) --sha256 "$SHA1M" --sport-base 21000)
 rc=$?
-st1=$(status)
+st1=$(agent_status $PORT)
 read -r sc1 rq1 <<<"$(nst TcpExtSyncookiesSent TcpExtTCPReqQFullDoCookies)"
 echo "(b) port $OTHER 1 MiB x16: $out"
 [[ $rc == 0 ]] || err "(b) port $OTHER downloads: $out"
@@ -136,13 +116,7 @@ B_GSEG=$(gdelta steered_port) B_GDROP=$(gdelta dropped)
 # under siosteer on 3000 (gate, selector), one plainly on $OTHER2 (cookies only).
 WS=""
 for p in $PORT $OTHER2; do
-	o=$(ns_cli timeout 10 python3 - "$SST_SRV_ADDR" "$p" "${A[15]}" <<'PY'
-import http.client, sys
-c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=5, source_address=(sys.argv[3], 0))
-c.request("GET", "/tcpinfo")
-print(c.getresponse().read().decode().splitlines()[-1])
-PY
-	)
+	o=$(ns_cli timeout 10 python3 "$SST_HELPERS/tcpinfo_get.py" "$SST_SRV_ADDR" "$p" "${A[15]}")
 	WS+="$p: $o; "
 	if ! [[ $o =~ ts=1\ sack=1\ wscale=1\ snd_wscale=([0-9]+)\ rcv_wscale=([0-9]+) ]] ||
 		((BASH_REMATCH[1] == 0 || BASH_REMATCH[2] == 0)); then
@@ -154,14 +128,14 @@ echo "(w) server-side TCP options: $WS"
 # ---- (c) bulk over steered connections -----------------------------------------------
 NBULK=5 # one after the other, each from its own address
 BULK=$((10 << 20))
-st0=$(status)
+st0=$(agent_status $PORT)
 read -r r0 tlp0 to0 <<<"$(nst TcpRetransSegs TcpExtTCPLossProbes TcpExtTCPTimeouts)"
 ns_srv nstat -asz >"$SST_TMP/nstat-c0.txt"
 read -r cr0 <<<"$(ns_cli nstat -asz TcpRetransSegs | awk 'NR>1{print $2}')"
 out=$(ns_cli "${PIN[@]}" timeout 60 python3 "$RAW" fetch --server "$SST_SRV_ADDR" --port $PORT \
 	--path "/bulk?bytes=$BULK" --addrs "$(addrs 0 $NBULK)" --bytes $BULK --pattern --sequential --sport-base 22000)
 rc=$?
-st1=$(status)
+st1=$(agent_status $PORT)
 read -r r1 tlp1 to1 <<<"$(nst TcpRetransSegs TcpExtTCPLossProbes TcpExtTCPTimeouts)"
 ns_srv nstat -asz >"$SST_TMP/nstat-c1.txt"
 read -r cr1 <<<"$(ns_cli nstat -asz TcpRetransSegs | awk 'NR>1{print $2}')"
@@ -187,13 +161,13 @@ echo "(c) control, port $OTHER $NBULK x 10 MiB: $ctl; server TcpRetransSegs +$((
 
 # ---- (a) run: SIGTERM restores -------------------------------------------------------
 kill -TERM "$RUN_PID"
-for _ in $(seq 100); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$RUN_PID" 2>/dev/null; then
+if wait_exit "$RUN_PID" 10; then
+	RUN_RC=$EXIT_RC
+else
 	err "(a) siosteer run did not stop within 10 s of SIGTERM"
 	stop_pid "$RUN_PID" 1
+	RUN_RC=127 # stop_pid reaped it
 fi
-wait "$RUN_PID"
-RUN_RC=$?
 ((RUN_RC == 0)) || err "(a) siosteer run exited $RUN_RC on SIGTERM"
 C_STOP=$(cookies)
 [[ $C_STOP == "$C_BEFORE" ]] || err "(a) after run stopped tcp_syncookies is $C_STOP, was $C_BEFORE"
@@ -201,16 +175,11 @@ leftovers "(a) run+SIGTERM"
 
 # ---- (a) attach + detach, from tcp_syncookies=0 ----------------------------------------
 ns_srv sysctl -qw net.ipv4.tcp_syncookies=0
-W=()
-for i in 1 2; do
-	start_bg "w$i" ns_srv python3 "$WORKER" --port $PORT --host 0.0.0.0
-	W+=("$SST_LAST_PID")
-	wait_for_line "$SST_TMP/w$i.log" '^ready pid=' 10 || fail "attach worker $i not ready"
-done
+start_workers w 2 ns_srv python3 "$WORKER" --port $PORT --host 0.0.0.0
 attach_round() { # LABEL -> sets AG (agent pid), C_ATT
 	start_bg "agent-$1" ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid
 	AG=$SST_LAST_PID
-	started "$SST_TMP/agent-$1.log" "$AG" || { err "($1) attach did not start"; return 1; }
+	wait_agent "agent-$1" "$AG" 0 || { err "($1) attach did not start: $SST_WHY"; return 1; }
 	C_ATT=$(cookies)
 	[[ $C_ATT == 2 ]] || err "($1) tcp_syncookies is $C_ATT while attach steers, expected 2"
 	local o
@@ -220,8 +189,7 @@ attach_round() { # LABEL -> sets AG (agent pid), C_ATT
 attach_round attach-detach
 C_ATT1=$C_ATT
 out=$(ns_srv "$SIOSTEER" detach veth0 --port $PORT 2>&1) || err "(a) detach failed: $out"
-for _ in $(seq 50); do kill -0 "$AG" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$AG" 2>/dev/null && err "(a) attach agent still runs after detach"
+wait_exit "$AG" 5 || err "(a) attach agent still runs after detach"
 C_DET=$(cookies)
 [[ $C_DET == 0 ]] || err "(a) after detach tcp_syncookies is $C_DET, expected the recorded 0"
 leftovers "(a) attach+detach"
@@ -248,13 +216,13 @@ wait "$AG" 2>/dev/null
 start_bg agent-adopter ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid
 AG2=$SST_LAST_PID
 C_ADOPT="?"
-if started "$SST_TMP/agent-adopter.log" "$AG2" && sleep 0.5 && kill -0 "$AG2" 2>/dev/null; then
+if wait_agent agent-adopter "$AG2" 0 && sleep 0.5 && kill -0 "$AG2" 2>/dev/null; then
 	C_ADOPT=$(cookies)
 	[[ $C_ADOPT == 2 ]] || err "(a) tcp_syncookies is $C_ADOPT under the adopting agent, expected 2"
 	o=$(ns_cli timeout 30 python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:$PORT/" \
 		--local-addrs "$(addrs 0 8)" --requests 2 --deadline 20) || err "(a) requests under the adopting agent failed: $o"
 	kill -TERM "$AG2"
-	for _ in $(seq 100); do kill -0 "$AG2" 2>/dev/null || break; sleep 0.1; done
+	wait_exit "$AG2" 10
 else
 	err "(a) a new attach agent after a SIGKILLed one did not start/keep running:" \
 		"$(grep -v '^lib' "$SST_TMP/agent-adopter.log" | grep -iE 'error|busy|fail' | head -3 | paste -sd'|')"
@@ -264,7 +232,7 @@ fi
 C_ADOPT_END=$(cookies)
 [[ $C_ADOPT_END == 0 ]] || err "(a) after the adopting agent stopped tcp_syncookies is $C_ADOPT_END, expected 0"
 leftovers "(a) attach+SIGKILL+adopt+SIGTERM"
-for p in "${W[@]}"; do stop_pid "$p" 3; done
+for p in "${SST_WORKERS[@]}"; do stop_pid "$p" 3; done
 
 # The other listener still serves after all of it.
 out=$(ns_cli timeout 30 python3 "$RAW" fetch --server "$SST_SRV_ADDR" --port $OTHER --path /blob1m \

@@ -18,42 +18,22 @@ set -u
 NAME=sid_keepalive_pool
 SST_TAG=kap
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SIOLOAD=$(dirname "$SIOSTEER")/sioload
 SESSIONS=${SESSIONS:-2000}
 POOL=${POOL:-6}
 PORT=3000
-[ -x "$SIOLOAD" ] || fail "missing $SIOLOAD (run make)"
+require root node siosteer sioload
 SST_FAIL_SKIP='^(ready|stats) '
 
-netns_setup 1 || fail "netns_setup"
-mount_test_bpffs || fail "bpffs"
+netns_bpf_setup 1
 ONE=${SST_CLI_ADDRS%%,*}
-start_bg siosteer ns_srv "$SIOSTEER" run --port $PORT --workers 4 --key sid --iface veth0 \
+start_agent siosteer ns_srv "$SIOSTEER" run --port $PORT --workers 4 --key sid --iface veth0 \
 	--place least-loaded -- "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js"
-wait_for_line "$SST_TMP/siosteer.log" 'steering port' 15 || fail "siosteer did not start"
-for _ in $(seq 100); do [ "$(grep -c '^ready' "$SST_TMP/siosteer.log")" -ge 4 ] && break; sleep 0.1; done
-[ "$(grep -c '^ready' "$SST_TMP/siosteer.log")" -ge 4 ] || fail "workers not ready"
 
 # repair counters of `siosteer status --json`: every key (at any depth) containing "repair"
 repair() {
 	local st
-	st=$(ns_srv "$SIOSTEER" status --port $PORT --json 2>/dev/null) || { echo "n/a (status failed)"; return; }
-	python3 -c '
-import json, sys
-found = []
-def walk(v, path):
-    if isinstance(v, dict):
-        for k, x in v.items():
-            p = f"{path}.{k}" if path else k
-            if "repair" in k.lower() and not isinstance(x, (dict, list)):
-                found.append(f"{p}={x}")
-            walk(x, p)
-    elif isinstance(v, list):
-        for i, x in enumerate(v):
-            walk(x, path)
-walk(json.loads(sys.argv[1]), "")
-print(" ".join(found) if found else "n/a")
-' "$st"
+	st=$(agent_status $PORT 2>/dev/null) || { echo "n/a (status failed)"; return; }
+	python3 "$SST_CHECKS/repair_counters.py" "$st"
 }
 
 bad=""
@@ -66,22 +46,7 @@ run_mode() { # label mode concurrency threads
 	rc=$?
 	t1=$(date +%s%N)
 	[ -n "$out" ] || fail "$label: no result from sioload (rc $rc): $(head -c 600 "$SST_TMP/sioload-$label.err")"
-	summary=$(python3 - "$out" "$SESSIONS" <<'PY'
-import json, sys
-r, n = json.loads(sys.argv[1]), int(sys.argv[2])
-per = r["per_pid"]; tot = sum(per.values()) or 1
-shares = sorted(100.0 * v / tot for v in per.values())
-dev = max((abs(s - 25) for s in shares), default=100.0)
-fails = {k: v for k, v in r["fail"].items() if v}
-p = r.get("pool", {})
-why = [w for w, bad in (("failed", r["ok"] != n or r["failed"]), ("balance", len(per) != 4 or dev > 5.0)) if bad]
-print(("BAD:" + "+".join(why) if why else "OK") + f" {r['ok']}/{n} ok, failed {r['failed']} {fails or ''}, "
-      f"{len(per)} pids, shares % {' '.join(f'{s:.1f}' for s in shares)} (max deviation "
-      f"{dev:.1f} points), {r['sessions_per_s']} sessions/s; pool {p.get('size')}: "
-      f"{p.get('connections')} connections, {p.get('reused_requests')} requests on reused ones, "
-      f"{p.get('waits')} waited, resends {p.get('resends')}")
-PY
-	)
+	summary=$(python3 "$SST_CHECKS/sioload_pool_run.py" "$out" "$SESSIONS")
 	echo "RESULT $label: ${summary#* } ($(((t1 - t0) / 1000000)) ms); repair: $(repair)"
 	if [ "${summary%% *}" != OK ]; then
 		grep -m3 'failed:' "$SST_TMP/sioload-$label.err" | cut -c1-300
@@ -93,13 +58,8 @@ PY
 run_mode polling polling 6 2
 run_mode upgrade upgrade 8 2
 
-status=$(ns_srv "$SIOSTEER" status --port $PORT --json) || fail "status"
-counters=$(python3 -c '
-import json, sys
-s = json.loads(sys.argv[1])[0]
-c = {**s["counters"], **s.get("sid", {})}
-print(" ".join(f"{k}={c.get(k, 0)}" for k in ["sid_hit", "sid_unknown", "handshake"]))
-' "$status")
+status=$(agent_status $PORT) || fail "status"
+counters=$(python3 "$SST_CHECKS/status_counters.py" "$status" sid_hit sid_unknown handshake)
 echo "RESULT counters: $counters; repair: $(repair)"
 [ -z "$bad" ] || fail "BAD:failed = sessions failed, BAD:balance = a worker outside 25% +- 5%:$bad"
 echo "PASS $NAME"

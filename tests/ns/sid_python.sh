@@ -58,116 +58,52 @@ WORKER=$SST_TESTS_DIR/workers/pysio-worker.py
 URL="http://$SST_SRV_ADDR:$PORT"
 SST_FAIL_SKIP='^(ready|RESULT) '
 
-((EUID == 0)) || fail "needs root (network namespaces)"
-[[ -x $SIOSTEER ]] || fail "missing $SIOSTEER (run make)"
-[[ -x $SST_NODE ]] || fail "missing $SST_NODE (make deps)"
+require root node siosteer
 "$PYTHON" -c 'import socketio, engineio, uvicorn, aiohttp, httptools, h11, wsproto' 2>/dev/null ||
-	fail "$PYTHON lacks python3-socketio/engineio/uvicorn/aiohttp/httptools/h11/wsproto (tools/install-deps.sh)"
+	skip "$PYTHON lacks python3-socketio/engineio/uvicorn/aiohttp/httptools/h11/wsproto (tools/install-deps.sh)"
 [[ $KEY == sid || $KEY == addr ]] || fail "KEY must be sid or addr"
 
 MAXADDR=1
 for n in $ADDR_SETS; do ((n > MAXADDR)) && MAXADDR=$n; done
-netns_setup "$MAXADDR" || fail "netns_setup"
-mount_test_bpffs || fail "bpffs"
+netns_bpf_setup "$MAXADDR"
 IFS=, read -r -a ADDRS <<<"$SST_CLI_ADDRS"
 addr_list() { (IFS=,; echo "${ADDRS[*]:0:$1}"); }
 
-status() { ns_srv "$SIOSTEER" status --port $PORT --json; }
-sessions() { ns_srv "$SIOSTEER" sessions --port $PORT --json --limit 0; }
 
 ERRORS=0
 T_START=$SECONDS
 
-# start_workers SERVER: siosteer run with WORKERS pysio workers; sets SIOSTEER_PID, WORKER_PIDS.
-start_workers() {
+# start_server SERVER: siosteer run with WORKERS pysio workers; sets SIOSTEER_PID, WORKER_PIDS.
+start_server() {
 	local srv=$1 log=siosteer-$1 place=()
 	[[ $KEY == sid ]] && place=(--key sid --iface veth0 --place least-loaded)
-	start_bg "$log" ns_srv "$SIOSTEER" run --port $PORT --workers "$WORKERS" "${place[@]}" \
+	start_agent "$log" ns_srv "$SIOSTEER" run --port $PORT --workers "$WORKERS" "${place[@]}" \
 		-- "$PYTHON" "$WORKER" --server "$srv"
-	SIOSTEER_PID=$SST_LAST_PID
-	wait_for_line "$SST_TMP/$log.log" 'steering port' 15 || fail "$srv: siosteer did not start"
-	for _ in $(seq 200); do (($(grep -c '^ready pid=' "$SST_TMP/$log.log") >= WORKERS)) && break; sleep 0.1; done
-	(($(grep -c '^ready pid=' "$SST_TMP/$log.log") >= WORKERS)) || fail "$srv: workers not ready"
-	WORKER_PIDS=$(grep -o '^ready pid=[0-9]*' "$SST_TMP/$log.log" | cut -d= -f2 | sort -n | paste -sd, -)
+	SIOSTEER_PID=$AGENT_PID
+	WORKER_PIDS=$(ready_pids "$SST_TMP/$log.log")
 }
 
 # run_clients SERVER TRANSPORTS NADDR: one run of SESSIONS sessions, checks, RESULT line.
 run_clients() {
 	local srv=$1 tr=$2 naddr=$3 label="$1/$2/${3}addr" out rc st0 st1 s0="{}" s1="{}" t0=$SECONDS extra=()
 	[[ $tr == polling ]] && extra=(--new-conn)
-	st0=$(status) || fail "$label: status failed"
-	[[ $KEY == sid ]] && { s0=$(sessions) || fail "$label: sessions failed"; }
-	out=$(ns_cli timeout 300 "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" --url "$URL" \
-		--sessions "$SESSIONS" --concurrency "$CONCURRENCY" --local-addrs "$(addr_list "$naddr")" \
-		--transports "$tr" "${extra[@]}" --deadline 280 --timeout 10 2>"$SST_TMP/clients-${label//\//-}.log")
-	rc=$?
-	st1=$(status) || fail "$label: status failed"
-	[[ $KEY == sid ]] && { s1=$(sessions) || fail "$label: sessions failed"; }
+	st0=$(agent_status $PORT) || fail "$label: status failed"
+	[[ $KEY == sid ]] && { s0=$(agent_sessions $PORT) || fail "$label: sessions failed"; }
+	sio_clients "$label" 300 --url "$URL" --sessions "$SESSIONS" --concurrency "$CONCURRENCY" \
+		--local-addrs "$(addr_list "$naddr")" --transports "$tr" "${extra[@]}" --deadline 280 --timeout 10
+	out=$OUT rc=$RC
+	st1=$(agent_status $PORT) || fail "$label: status failed"
+	[[ $KEY == sid ]] && { s1=$(agent_sessions $PORT) || fail "$label: sessions failed"; }
 	[[ -n $out ]] || fail "$label: no JSON from sio-clients (rc=$rc): $(tail -3 "$SST_TMP/clients-${label//\//-}.log")"
 	echo "$label clients: $(cut -c1-300 <<<"$out")"
-	python3 - "$label" "$tr" "$SESSIONS" "$WORKER_PIDS" "$KEY" "$out" "$st0" "$st1" "$s0" "$s1" \
-		"$((SECONDS - t0))" <<'PY' || ERRORS=$((ERRORS + 1))
-import json, sys
-label, tr, n, pids, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sorted(int(p) for p in sys.argv[4].split(",")), sys.argv[5]
-c = json.loads(sys.argv[6])
-b, a = json.loads(sys.argv[7])[0], json.loads(sys.argv[8])[0]
-s0, s1 = json.loads(sys.argv[9]), json.loads(sys.argv[10])
-errs = []
-if c["ok"] != n or c["failed"]:
-    errs.append(f"ok {c['ok']}/{n}, failures {c['failures']}")
-if c["mixed_pid"]:
-    errs.append(f"mixed_pid {c['mixed_pid']} (sessions whose acks came from two pids)")
-if c["addr_mismatch"]:
-    errs.append(f"addr_mismatch {c['addr_mismatch']}")
-if tr == "default" and c["upgraded"] != n:
-    errs.append(f"upgraded {c['upgraded']}/{n}")
-per = {int(k): v for k, v in c["per_pid"].items()}
-if set(per) - set(pids):
-    errs.append(f"pids {sorted(per)} not all workers {pids}")
-if (key == "sid" or c["addrs"] > 1) and sorted(per) != pids and c["ok"] == n:
-    errs.append(f"workers used {sorted(per)}, want all of {pids}")
-d = lambda grp, k: a.get(grp, {}).get(k, 0) - b.get(grp, {}).get(k, 0)
-learned = new = None
-sid = {}
-if key == "sid":
-    sid = {k: d("sid", k) for k in ("handshake", "sid_hit", "sid_unknown", "sid_bad", "not_http")}
-    # Every learner counter the binary has (body_next / learned_later: answers whose
-    # body came in a later segment than the headers), shown when it moved.
-    lrn = {k: d("learner", k) for k in a.get("learner", {})}
-    lrn = {k: v for k, v in lrn.items() if v or k == "learned"}
-    rep = {k: d("repair", k) for k in a.get("repair", {})}
-    rep = {k: v for k, v in rep.items() if v}
-    learned, new = lrn["learned"], s1["total"] - s0["total"]
-    if learned != n or new != n:
-        errs.append(f"learned +{learned}, sessions +{new}; expected +{n} each (one per session)")
-    slot_pid = {int(k): v["pid"] for k, v in s1["per_slot"].items()}
-    per_slot_new = {slot_pid[int(k)]: v["sessions"] - s0.get("per_slot", {}).get(k, {"sessions": 0})["sessions"]
-                    for k, v in s1["per_slot"].items()}
-    if learned == n and {p: per_slot_new.get(p, 0) for p in pids} != {p: per.get(p, 0) for p in pids}:
-        errs.append(f"learned per worker {per_slot_new} != OK sessions per worker {per}")
-    if sid["sid_unknown"]:
-        errs.append(f"sid_unknown +{sid['sid_unknown']} (requests whose sid the selector did not know)")
-fails = ", ".join(f"{k}: {v}" for k, v in sorted(c["failures"].items(), key=lambda kv: -kv[1])[:3])
-line = (f"RESULT {label}: {c['ok']}/{n} ok, mixed_pid {c['mixed_pid']}, upgraded {c['upgraded']}, "
-        f"per worker {[per.get(p, 0) for p in pids]}")
-if key == "sid":
-    line += (f", learned +{learned}, sessions +{new}, learner {lrn}, "
-             f"handshake +{sid['handshake']} sid_hit +{sid['sid_hit']} sid_unknown +{sid['sid_unknown']}"
-             + (f", repair {rep}" if rep else ""))
-line += f", {c['elapsed_s']}s"
-if fails:
-    line += f"; failures {fails}"
-print(line)
-for e in errs:
-    print(f"ERROR {label}: {e}")
-sys.exit(1 if errs else 0)
-PY
+	python3 "$SST_CHECKS/sid_python_run.py" "$label" "$tr" "$SESSIONS" "$WORKER_PIDS" "$KEY" "$out" "$st0" "$st1" "$s0" "$s1" \
+		"$((SECONDS - t0))" || ERRORS=$((ERRORS + 1))
 }
 
 echo "sid_python: KEY=$KEY WORKERS=$WORKERS SESSIONS=$SESSIONS CONCURRENCY=$CONCURRENCY servers: $SERVERS"
 for srv in $SERVERS; do
 	ts=$SECONDS
-	start_workers "$srv"
+	start_server "$srv"
 	for tr in $TRANSPORTS; do
 		for naddr in $ADDR_SETS; do
 			run_clients "$srv" "$tr" "$naddr"
