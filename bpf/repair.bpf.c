@@ -106,22 +106,16 @@ static __always_inline struct siosteer_table *active_table(void)
 	return bpf_map_lookup_elem(&tables, &i);
 }
 
-/* Is slot one of the active table's live slots (its worker's socket is in the group)? */
-__noinline int slot_live(__u32 slot)
+/*
+ * Does slot hold a listening socket? The owners record carries the socket's cookie from
+ * siosteer_slot_set until the slot is cleared (its worker gone). Not the table's live
+ * list: a drained slot is left out of that, and its sessions must still reach it.
+ */
+__noinline int slot_present(__u32 slot)
 {
-	struct siosteer_table *t = active_table();
-	__u32 i, nlive;
+	struct siosteer_owner *o = bpf_map_lookup_elem(&owners, &slot);
 
-	if (!t)
-		return false;
-	nlive = t->nlive;
-	for (i = 0; i < SIOSTEER_MAX_SLOTS; i++) {
-		if (i >= nlive)
-			break;
-		if (t->live[i] == slot)
-			return true;
-	}
-	return false;
+	return o && o->cookie != 0;
 }
 
 /*
@@ -130,7 +124,8 @@ __noinline int slot_live(__u32 slot)
  *
  * --place least-loaded for a handshake on a kept-alive connection of `slot`: keep it there
  * (and count it as placed, as the selector counts its own) unless the slot was given more
- * than SIOSTEER_PLACE_SLACK sessions over the least loaded live slot, or is not live.
+ * than SIOSTEER_PLACE_SLACK sessions over the least loaded live slot, or is not live
+ * (drained).
  */
 __noinline int keep_handshake(__u32 slot)
 {
@@ -139,9 +134,14 @@ __noinline int keep_handshake(__u32 slot)
 	__u64 min = ~0ull;
 	__u32 i, s, nlive;
 
+
 	own = bpf_map_lookup_elem(&load, &slot);
-	if (!t || !own)
+	if (!t || !own || !t->nlive || slot >= SIOSTEER_MAX_SLOTS)
 		return true;
+	/* A slot out of the live list (weight 0: drained) takes no new session, pooled
+	 * connection or not. */
+	if (!t->weight[slot])
+		return false;
 	nlive = t->nlive;
 	for (i = 0; i < SIOSTEER_MAX_SLOTS; i++) {
 		if (i >= nlive)
@@ -338,7 +338,7 @@ int siosteer_repair(struct __sk_buff *skb)
 		c->same_slot++;
 		return TC_ACT_UNSPEC;
 	}
-	if (!slot_live(owner->slot)) {
+	if (!slot_present(owner->slot)) {
 		c->owner_gone++;
 		return TC_ACT_UNSPEC;
 	}
