@@ -427,6 +427,7 @@ int siosteer_unpin(const char *pin_root, unsigned port)
 	closedir(d);
 	if (rmdir(dir) && !err)
 		err = -errno;
+	siosteer_bpffs_remove_libxdp_dir(root);
 	rmdir(root); /* only succeeds when no other port is steered */
 	return err;
 }
