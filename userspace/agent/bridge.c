@@ -317,7 +317,7 @@ static void read_local(struct bridge *b)
 		b->prev_learned[slot] = load.learned;
 	}
 	b->prev_t = t;
-	b->all_drained = !siosteer_control_weights(b->ctl, live, b->table_w);
+	b->all_drained = ctl_weights(b->ctl, live, b->table_w) == CTL_ALL_DRAINED;
 	/* learned_ns is CLOCK_BOOTTIME: the offset to unix time, once per tick. */
 	b->boot_to_unix_ms = clock_s(CLOCK_REALTIME) * 1000 - clock_s(CLOCK_BOOTTIME) * 1000;
 }

@@ -15,11 +15,23 @@
 /* How often the agent looks at the control map (well inside the 1 s promise). */
 #define CTL_POLL_MS 200
 
+/* What siosteer_control_weights gave, told apart by why no slot has a weight. */
+enum ctl_weights_state {
+	CTL_WEIGHTS_OK = 0,
+	CTL_ALL_DRAINED,	/* live slots, every one drained: they keep their weights */
+	CTL_NONE_LIVE,		/* no slot holds a socket: nothing to steer to */
+};
+
+/* siosteer_control_weights, and which case it is. */
+enum ctl_weights_state ctl_weights(const struct siosteer_slot_ctl *ctl, const bool *live,
+				   __u32 *weights);
+
 struct ctl_applier {
 	int fd;			/* the control map, -1 if it could not be created */
 	unsigned port;
 	bool have;
-	bool fallback;		/* every live slot drained: weights kept (warned once) */
+	enum ctl_weights_state state;	/* of the last read; each change to a state
+					 * other than OK is logged once */
 	struct siosteer_slot_ctl cur[SIOSTEER_CONTROL_ENTRIES];
 	__u32 w[SIOSTEER_MAX_SLOTS];
 	__u32 applied[SIOSTEER_MAX_SLOTS];	/* weights of the last sync */
@@ -60,8 +72,9 @@ int ctl_op_parse(const char *s);
 
 /*
  * Wait up to timeout_s until the port's active table has the weights its control state
- * asks for. Returns the table generation, or -ETIMEDOUT / -errno. *all_drained: every
- * live slot is drained, so the weights were kept (see siosteer_control_weights).
+ * asks for. Returns the table generation, or -ETIMEDOUT / -errno. *all_drained: there
+ * are live slots and every one is drained, so the weights were kept (see
+ * siosteer_control_weights); false when no slot is live.
  */
 int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *all_drained);
 /* With no agent running: rebuild the table from the pins. Generation or -errno. */
