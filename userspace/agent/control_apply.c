@@ -33,6 +33,7 @@ void ctl_applier_open(struct ctl_applier *a, const char *root, unsigned port)
 {
 	memset(a, 0, sizeof(*a));
 	a->port = port;
+	learn_watch_init(&a->learn, root, port);
 	a->fd = siosteer_control_open(root, port, true);
 	if (a->fd < 0)
 		log_warn("port %u: no control map (%s): drain and weights are unavailable", port,
@@ -136,6 +137,7 @@ int ctl_applier_sync(struct ctl_applier *a, struct siosteer *s, bool force, __u3
 	const __u32 *w = ctl_applier_weights(a, s);
 	int gen;
 
+	learn_watch_tick(&a->learn);
 	*moved = 0;
 	if (!force && w && a->applied_set && a->gen > 0 && !memcmp(w, a->applied, sizeof(a->w)))
 		return a->gen;

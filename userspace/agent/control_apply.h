@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "loader.h"
 #include "control.h"
+#include "learn_watch.h"
 
 /* How often the agent looks at the control map (well inside the 1 s promise). */
 #define CTL_POLL_MS 200
@@ -37,6 +38,9 @@ struct ctl_applier {
 	__u32 applied[SIOSTEER_MAX_SLOTS];	/* weights of the last sync */
 	bool applied_set;
 	int gen;
+	/* The agent's loops call ctl_applier_sync every CTL_POLL_MS: it also runs this
+	 * periodic check (sid mode: requests without a sid but no session learned). */
+	struct learn_watch learn;
 };
 
 /* Open (create) the port's control map; failure only means no drain/weights (logged). */
@@ -57,7 +61,8 @@ struct ctl_change {
 	bool only_if_newer;	/* skip if the entry changed at or after ts_ns (catch-up) */
 };
 
-/* Make the table match the control state and the live slots (siosteer_table_sync).
+/* Make the table match the control state and the live slots (siosteer_table_sync), and
+ * run the agent's periodic checks (learn_watch_tick).
  * Without `force` the table is only rebuilt when the weights changed (cheap to call every
  * CTL_POLL_MS). Returns the generation or -errno; *moved as siosteer_table_sync. */
 int ctl_applier_sync(struct ctl_applier *a, struct siosteer *s, bool force, __u32 *moved);
