@@ -238,6 +238,9 @@ static int attach_xdp_gate(struct siosteer *s)
 	if (err) {
 		liblog_release(true);
 		log_error("attach XDP gate to %s: %s (try --gate tc)", s->o.ifname, strerror(-err));
+		/* Not attached: nothing for close() to detach (libxdp would say so). */
+		xdp_program__close(s->xdp);
+		s->xdp = NULL;
 		return err;
 	}
 	legacy = xdp_gate_is_legacy(s->ifindex, why, sizeof(why));
