@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -9,6 +16,7 @@
 
 #include "bpffs.h"
 #include "log.h"
+#include "siosteer.h"
 
 #define SYS_BPFFS "/sys/fs/bpf"
 
@@ -63,4 +71,48 @@ int siosteer_bpffs_prepare(const char *dir)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static bool dir_is_empty(int dir_fd)
+{
+	int fd = dup(dir_fd);
+	struct dirent *e;
+	bool empty = true;
+	DIR *d;
+
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+void siosteer_bpffs_remove_libxdp_dir(const char *root)
+{
+	const char *env = getenv("LIBXDP_BPFFS");
+	char dir[PATH_MAX];
+	int fd;
+
+	/* The default root's libxdp directory is not in it (nor ours); a LIBXDP_BPFFS of the
+	 * user's elsewhere means libxdp never wrote into our root. */
+	if (!strcmp(root, SIOSTEER_PIN_ROOT_DEFAULT) || (env && *env && strcmp(env, root)))
+		return;
+	if (snprintf(dir, sizeof(dir), "%s/xdp", root) >= (int)sizeof(dir))
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* libxdp's lock is a flock on this directory: whoever holds it is using it. */
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		if (dir_is_empty(fd) && !rmdir(dir))
+			log_debug("removed libxdp's empty directory %s", dir);
+		flock(fd, LOCK_UN);
+	}
+	close(fd);
 }

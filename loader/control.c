@@ -11,8 +11,8 @@
 #include <bpf/libbpf.h>
 
 #include "control.h"
-#include "internal.h"
 #include "pinned.h"
+#include "table.h"
 
 /* A field of a map value, for its BTF. */
 struct field {
@@ -187,13 +187,7 @@ int siosteer_bridge_stats_write(int fd, const struct siosteer_bridge_stats *b)
 int siosteer_pinned_table_sync(const struct siosteer_pinned *p, const __u32 *weights,
 			       __u32 *moved)
 {
-	/* siosteer_table_sync only uses these three maps of the handle. */
-	struct siosteer s = { 0 };
-
-	s.slots_fd = p->slots_fd;
-	s.tables_fd = p->tables_fd;
-	s.state_fd = p->state_fd;
-	return siosteer_table_sync(&s, weights, moved);
+	return loader_table_sync(p->slots_fd, p->tables_fd, p->state_fd, weights, moved);
 }
 
 /* A copy of the table the selector uses now (malloc'd: ~256 KiB), or NULL with *err set. */

@@ -30,7 +30,7 @@ struct siosteer {
 	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd, sids_fd, conn_slot_fd;
 };
 
-/* The maps every object of a port shares by pinning (maps.h, sid_maps.h). */
+/* pins.c: the maps every object of a port shares by pinning (maps.h, sid_maps.h). */
 extern const char *const loader_shared_maps[];
 extern const int loader_n_shared_maps;
 
@@ -40,7 +40,7 @@ int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *cons
 /* Pin prog at <pin_dir>/<name>, replacing an earlier agent's pin. */
 int loader_pin_prog(struct siosteer *s, struct bpf_program *prog, const char *name);
 
-/* sid mode pieces (loader_sid.c). */
+/* sid mode pieces (loader_sid.c), used by loader.c only. */
 int loader_sid_open(struct siosteer *s);
 void loader_sid_close(struct siosteer *s, bool keep);
 

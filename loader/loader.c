@@ -18,8 +18,8 @@
 #include "loader.h"
 #include "internal.h"
 #include "bpffs.h"
-#include "maglev.h"
 #include "pinned.h"
+#include "table.h"
 #include "select.skel.h"
 #include "log.h"
 
@@ -27,46 +27,6 @@
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
 
-
-const char *const loader_shared_maps[] = {
-	SIOSTEER_MAP_SLOTS,    SIOSTEER_MAP_TABLES, SIOSTEER_MAP_STATE,
-	SIOSTEER_MAP_COUNTERS, SIOSTEER_MAP_OWNERS, SIOSTEER_MAP_META,
-	SIOSTEER_MAP_SIDS,     SIOSTEER_MAP_CONNS,  SIOSTEER_MAP_LOAD,
-	SIOSTEER_MAP_CONN_SLOT,
-};
-const int loader_n_shared_maps = (int)(sizeof(loader_shared_maps) / sizeof(loader_shared_maps[0]));
-
-int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names, int n)
-{
-	char path[PATH_MAX];
-	struct bpf_map *map;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		map = bpf_object__find_map_by_name(obj, names[i]);
-		if (!map)
-			continue;
-		siosteer_pin_path(path, sizeof(path), s->root, s->o.port, names[i]);
-		if (bpf_map__set_pin_path(map, path)) {
-			log_error("set pin path %s", path);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-int loader_pin_prog(struct siosteer *s, struct bpf_program *prog, const char *name)
-{
-	char path[PATH_MAX];
-	int err;
-
-	siosteer_pin_path(path, sizeof(path), s->root, s->o.port, name);
-	unlink(path); /* replace the previous agent's pin with ours */
-	err = bpf_program__pin(prog, path);
-	if (err)
-		log_error("pin %s: %s", path, strerror(-err));
-	return err;
-}
 
 static void prefix_masks(const struct siosteer_opts *o, __u32 *m4, __u32 m6[4])
 {
@@ -335,73 +295,7 @@ int siosteer_slot_cookie(const struct siosteer *s, __u32 slot, __u64 *cookie)
 
 int siosteer_table_sync(struct siosteer *s, const __u32 *weights, __u32 *moved)
 {
-	__u32 w[SIOSTEER_MAX_SLOTS], slot, zero = 0, next;
-	struct siosteer_state st;
-	struct siosteer_table *t;
-	__u32 *old_entry = NULL, i;
-	__u64 cookie;
-	int err;
-
-	*moved = 0;
-	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
-		bool live = siosteer_slot_cookie(s, slot, &cookie) == 0;
-
-		w[slot] = live ? (weights ? weights[slot] : 1) : 0;
-	}
-	if (bpf_map_lookup_elem(s->state_fd, &zero, &st))
-		return -errno;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	next = st.active & 1;
-	if (bpf_map_lookup_elem(s->tables_fd, &next, t)) {
-		err = -errno;
-		goto out;
-	}
-	if (st.generation && t->generation == st.generation &&
-	    !memcmp(t->weight, w, sizeof(w))) {
-		err = (int)st.generation;
-		goto out;
-	}
-
-	old_entry = malloc(sizeof(t->entry));
-	if (!old_entry) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memcpy(old_entry, t->entry, sizeof(t->entry));
-	memset(t, 0, sizeof(*t));
-	memcpy(t->weight, w, sizeof(w));
-	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
-		if (w[slot])
-			t->live[t->nlive++] = slot;
-	for (slot = t->nlive; slot < SIOSTEER_MAX_SLOTS; slot++)
-		t->live[slot] = SIOSTEER_NO_SLOT;
-	if (maglev_build(t->entry, SIOSTEER_MAGLEV_SIZE, w, SIOSTEER_MAX_SLOTS) < 0) {
-		err = -ENOMEM;
-		goto out;
-	}
-	t->generation = st.generation + 1;
-	/* Fill the inactive table, then flip: a program run sees one whole table. */
-	next = (st.active & 1) ^ 1;
-	if (bpf_map_update_elem(s->tables_fd, &next, t, BPF_ANY)) {
-		err = -errno;
-		goto out;
-	}
-	st.active = next;
-	st.generation = t->generation;
-	if (bpf_map_update_elem(s->state_fd, &zero, &st, BPF_ANY)) {
-		err = -errno;
-		goto out;
-	}
-	/* The first table moves nobody: nothing was steered before it. */
-	for (i = 0; st.generation > 1 && i < SIOSTEER_MAGLEV_SIZE; i++)
-		*moved += old_entry[i] != t->entry[i];
-	err = (int)st.generation;
-out:
-	free(old_entry);
-	free(t);
-	return err;
+	return loader_table_sync(s->slots_fd, s->tables_fd, s->state_fd, weights, moved);
 }
 
 int siosteer_unpin(const char *pin_root, unsigned port)
@@ -427,6 +321,7 @@ int siosteer_unpin(const char *pin_root, unsigned port)
 	closedir(d);
 	if (rmdir(dir) && !err)
 		err = -errno;
+	siosteer_bpffs_remove_libxdp_dir(root);
 	rmdir(root); /* only succeeds when no other port is steered */
 	return err;
 }

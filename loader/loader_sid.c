@@ -24,6 +24,7 @@
 #include "tw_reset.h"
 #include "repair.h"
 #include "sid_parse.h"
+#include "liblog.h"
 #include "log.h"
 #include "syncookies.h"
 
@@ -152,12 +153,16 @@ static bool is_our_gate(const struct xdp_program *p)
 /* Remove a gate an earlier agent left on the interface (it died without detaching). */
 static void remove_stale_xdp_gate(int ifindex)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p;
 	int err = 0;
 
-	if (libxdp_get_error(mp) || !mp)
+	liblog_hold();
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp) {
+		liblog_release(false);
 		return;
+	}
 	if (xdp_multiprog__is_legacy(mp)) {
 		/* Attached without libxdp's dispatcher (as on kernels where its compatibility
 		 * check fails): the program is the interface's only one. */
@@ -174,8 +179,10 @@ static void remove_stale_xdp_gate(int ifindex)
 		}
 	}
 	xdp_multiprog__close(mp);
+	liblog_release(false);
 	return;
 out:
+	liblog_release(err != 0);
 	if (err)
 		log_warn("remove the gate an earlier agent left on ifindex %d: %s", ifindex,
 			 strerror(-err));
@@ -184,28 +191,67 @@ out:
 	xdp_multiprog__close(mp);
 }
 
+/* Whether the gate went on without libxdp's dispatcher, and why (into why). */
+static bool xdp_gate_is_legacy(int ifindex, char *why, size_t len)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	bool legacy = !libxdp_get_error(mp) && mp && xdp_multiprog__is_legacy(mp);
+
+	if (!libxdp_get_error(mp))
+		xdp_multiprog__close(mp);
+	char reason[96];
+
+	if (liblog_find("Compatibility check for dispatcher program failed: ", reason,
+			sizeof(reason))) {
+		snprintf(why, len, "its compatibility check failed: %s", reason);
+		return true;
+	}
+	snprintf(why, len, "%s", "-v shows libxdp's reason");
+	return legacy;
+}
+
+/*
+ * libxdp tries its dispatcher first; on kernels where its compatibility check fails it
+ * attaches the gate alone, and libbpf and libxdp narrate both at warning level. Their
+ * lines are held back (printed with -v, or if the attach fails: they explain it), and
+ * one line of ours says what happened.
+ */
 static int attach_xdp_gate(struct siosteer *s)
 {
-	int err;
+	int err, native_err;
+	char why[128];
+	bool legacy;
 
 	remove_stale_xdp_gate(s->ifindex);
+	liblog_hold();
 	s->xdp = xdp_program__from_bpf_obj(s->gate->obj, "xdp");
 	err = (int)libxdp_get_error(s->xdp);
 	if (err) {
+		liblog_release(true);
 		s->xdp = NULL;
 		log_error("prepare XDP gate: %s", strerror(-err));
 		return err;
 	}
-	err = xdp_program__attach(s->xdp, s->ifindex, XDP_MODE_NATIVE, 0);
-	if (err) {
-		log_info("native XDP on %s failed (%s); using generic XDP", s->o.ifname,
-			 strerror(-err));
+	err = native_err = xdp_program__attach(s->xdp, s->ifindex, XDP_MODE_NATIVE, 0);
+	if (err)
 		err = xdp_program__attach(s->xdp, s->ifindex, XDP_MODE_SKB, 0);
-	}
 	if (err) {
+		liblog_release(true);
 		log_error("attach XDP gate to %s: %s (try --gate tc)", s->o.ifname, strerror(-err));
+		/* Not attached: nothing for close() to detach (libxdp would say so). */
+		xdp_program__close(s->xdp);
+		s->xdp = NULL;
 		return err;
 	}
+	legacy = xdp_gate_is_legacy(s->ifindex, why, sizeof(why));
+	liblog_release(false);
+	if (native_err)
+		log_info("native XDP on %s failed (%s); using generic XDP", s->o.ifname,
+			 strerror(-native_err));
+	if (legacy)
+		log_info("XDP gate on %s: libxdp's dispatcher is not usable on this kernel (%s), "
+			 "so the gate is the interface's only XDP program (libxdp's legacy mode)",
+			 s->o.ifname, why);
 	return loader_pin_prog(s, s->gate->progs.siosteer_gate_xdp, SIOSTEER_PIN_PROG_GATE);
 }
 

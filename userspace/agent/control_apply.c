@@ -33,6 +33,7 @@ void ctl_applier_open(struct ctl_applier *a, const char *root, unsigned port)
 {
 	memset(a, 0, sizeof(*a));
 	a->port = port;
+	learn_watch_init(&a->learn, root, port);
 	a->fd = siosteer_control_open(root, port, true);
 	if (a->fd < 0)
 		log_warn("port %u: no control map (%s): drain and weights are unavailable", port,
@@ -78,10 +79,40 @@ static void log_changes(struct ctl_applier *a, const struct siosteer_slot_ctl *n
 	}
 }
 
+enum ctl_weights_state ctl_weights(const struct siosteer_slot_ctl *ctl, const bool *live,
+				   __u32 *weights)
+{
+	__u32 slot;
+
+	if (siosteer_control_weights(ctl, live, weights))
+		return CTL_WEIGHTS_OK;
+	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
+		if (live[slot])
+			return CTL_ALL_DRAINED;
+	return CTL_NONE_LIVE;
+}
+
+/* Once per change of state: why the table is not what the control state asks for. */
+static void log_state(struct ctl_applier *a, enum ctl_weights_state st)
+{
+	if (st == a->state)
+		return;
+	if (st == CTL_ALL_DRAINED)
+		log_warn("port %u: every live slot is drained; siosteer cannot refuse the "
+			 "connections that reach this node, so new sessions still go to all of "
+			 "them (take the node out of your load balancer)", a->port);
+	else if (st == CTL_NONE_LIVE)
+		log_warn("port %u: no slot is live (every worker is gone): nothing to steer "
+			 "to until a worker listens again", a->port);
+	else if (a->state == CTL_NONE_LIVE)
+		log_info("port %u: a slot is live again: steering resumed", a->port);
+	a->state = st;
+}
+
 const __u32 *ctl_applier_weights(struct ctl_applier *a, struct siosteer *s)
 {
 	struct siosteer_slot_ctl n[SIOSTEER_CONTROL_ENTRIES];
-	bool live[SIOSTEER_MAX_SLOTS], ok;
+	bool live[SIOSTEER_MAX_SLOTS];
 	__u64 cookie;
 	__u32 slot;
 
@@ -97,12 +128,7 @@ const __u32 *ctl_applier_weights(struct ctl_applier *a, struct siosteer *s)
 	a->have = true;
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
 		live[slot] = siosteer_slot_cookie(s, slot, &cookie) == 0;
-	ok = siosteer_control_weights(n, live, a->w);
-	if (!ok && !a->fallback)
-		log_warn("port %u: every live slot is drained; siosteer cannot refuse the "
-			 "connections that reach this node, so new sessions still go to all of "
-			 "them (take the node out of your load balancer)", a->port);
-	a->fallback = !ok;
+	log_state(a, ctl_weights(n, live, a->w));
 	return a->w;
 }
 
@@ -111,6 +137,7 @@ int ctl_applier_sync(struct ctl_applier *a, struct siosteer *s, bool force, __u3
 	const __u32 *w = ctl_applier_weights(a, s);
 	int gen;
 
+	learn_watch_tick(&a->learn);
 	*moved = 0;
 	if (!force && w && a->applied_set && a->gen > 0 && !memcmp(w, a->applied, sizeof(a->w)))
 		return a->gen;
@@ -193,7 +220,7 @@ static int expected(const struct siosteer_pinned *p, int ctl_fd, __u32 *w, bool 
 		return err;
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
 		live[slot] = siosteer_sockarray_cookie(p->slots_fd, slot, &cookie) == 0;
-	*all_drained = !siosteer_control_weights(ctl, live, w);
+	*all_drained = ctl_weights(ctl, live, w) == CTL_ALL_DRAINED;
 	return 0;
 }
 

@@ -11,20 +11,36 @@
 #include <stdbool.h>
 #include "loader.h"
 #include "control.h"
+#include "learn_watch.h"
 
 /* How often the agent looks at the control map (well inside the 1 s promise). */
 #define CTL_POLL_MS 200
+
+/* What siosteer_control_weights gave, told apart by why no slot has a weight. */
+enum ctl_weights_state {
+	CTL_WEIGHTS_OK = 0,
+	CTL_ALL_DRAINED,	/* live slots, every one drained: they keep their weights */
+	CTL_NONE_LIVE,		/* no slot holds a socket: nothing to steer to */
+};
+
+/* siosteer_control_weights, and which case it is. */
+enum ctl_weights_state ctl_weights(const struct siosteer_slot_ctl *ctl, const bool *live,
+				   __u32 *weights);
 
 struct ctl_applier {
 	int fd;			/* the control map, -1 if it could not be created */
 	unsigned port;
 	bool have;
-	bool fallback;		/* every live slot drained: weights kept (warned once) */
+	enum ctl_weights_state state;	/* of the last read; each change to a state
+					 * other than OK is logged once */
 	struct siosteer_slot_ctl cur[SIOSTEER_CONTROL_ENTRIES];
 	__u32 w[SIOSTEER_MAX_SLOTS];
 	__u32 applied[SIOSTEER_MAX_SLOTS];	/* weights of the last sync */
 	bool applied_set;
 	int gen;
+	/* The agent's loops call ctl_applier_sync every CTL_POLL_MS: it also runs this
+	 * periodic check (sid mode: requests without a sid but no session learned). */
+	struct learn_watch learn;
 };
 
 /* Open (create) the port's control map; failure only means no drain/weights (logged). */
@@ -45,7 +61,8 @@ struct ctl_change {
 	bool only_if_newer;	/* skip if the entry changed at or after ts_ns (catch-up) */
 };
 
-/* Make the table match the control state and the live slots (siosteer_table_sync).
+/* Make the table match the control state and the live slots (siosteer_table_sync), and
+ * run the agent's periodic checks (learn_watch_tick).
  * Without `force` the table is only rebuilt when the weights changed (cheap to call every
  * CTL_POLL_MS). Returns the generation or -errno; *moved as siosteer_table_sync. */
 int ctl_applier_sync(struct ctl_applier *a, struct siosteer *s, bool force, __u32 *moved);
@@ -60,8 +77,9 @@ int ctl_op_parse(const char *s);
 
 /*
  * Wait up to timeout_s until the port's active table has the weights its control state
- * asks for. Returns the table generation, or -ETIMEDOUT / -errno. *all_drained: every
- * live slot is drained, so the weights were kept (see siosteer_control_weights).
+ * asks for. Returns the table generation, or -ETIMEDOUT / -errno. *all_drained: there
+ * are live slots and every one is drained, so the weights were kept (see
+ * siosteer_control_weights); false when no slot is live.
  */
 int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *all_drained);
 /* With no agent running: rebuild the table from the pins. Generation or -errno. */
