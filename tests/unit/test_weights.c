@@ -48,7 +48,7 @@
 static int passed, failed;
 
 static void check(bool ok, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static void check(bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +70,7 @@ static void check(bool ok, const char *what, const char *fmt, ...)
 static void pure_weights(void)
 {
 	struct siosteer_slot_ctl ctl[SIOSTEER_CONTROL_ENTRIES];
-	bool live[SIOSTEER_MAX_SLOTS] = {0};
+	bool live[SIOSTEER_MAX_SLOTS] = { 0 };
 	__u32 w[SIOSTEER_MAX_SLOTS];
 	bool ok;
 	int i;
@@ -83,7 +83,7 @@ static void pure_weights(void)
 	      "default weights", "ok %d w %u %u %u %u %u", ok, w[0], w[1], w[2], w[3], w[4]);
 
 	ctl[0].weight = 4;
-	ctl[1].weight = 0;			 /* 0 means 1 */
+	ctl[1].weight = 0; /* 0 means 1 */
 	ctl[2].weight = SIOSTEER_WEIGHT_MAX + 1; /* clamped */
 	ctl[3].weight = 7;
 	ctl[3].drained = 1;
@@ -98,7 +98,7 @@ static void pure_weights(void)
 		ctl[i].drained = 1;
 	ok = siosteer_control_weights(ctl, live, w);
 	check(!ok && w[0] == 4 && w[1] == 1 && w[2] == SIOSTEER_WEIGHT_MAX && w[3] == 7 &&
-		  w[5] == 0,
+		      w[5] == 0,
 	      "all drained -> fallback", "ok %d w %u %u %u %u w5 %u", ok, w[0], w[1], w[2], w[3],
 	      w[5]);
 
@@ -140,7 +140,7 @@ static int lfd[NLIVE];
 
 static int lo_up(void)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	int err;
 
@@ -155,7 +155,7 @@ static int lo_up(void)
 
 static int listener(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -176,11 +176,11 @@ static __u64 now_ns(void)
 /* A change as `siosteer drain|undrain|weight` writes it. */
 static int change(enum ctl_op op, int slot, unsigned weight)
 {
-	struct ctl_change c = {.op = op,
-			       .slot = slot,
-			       .weight = weight,
-			       .ts_ns = now_ns(),
-			       .source = SIOSTEER_CTL_LOCAL};
+	struct ctl_change c = { .op = op,
+				.slot = slot,
+				.weight = weight,
+				.ts_ns = now_ns(),
+				.source = SIOSTEER_CTL_LOCAL };
 
 	return ctl_apply_change(cli_fd, &c);
 }
@@ -213,15 +213,15 @@ static double frac(__u32 b)
 
 static void real_maps(void)
 {
-	struct siosteer_opts o = {.pin_root = root,
-				  .port = PORT,
-				  .key = SIOSTEER_KEY_ADDR,
-				  .prefix4 = 32,
-				  .prefix6 = 128,
-				  .mode = SIOSTEER_MODE_RUN};
+	struct siosteer_opts o = { .pin_root = root,
+				   .port = PORT,
+				   .key = SIOSTEER_KEY_ADDR,
+				   .prefix4 = 32,
+				   .prefix6 = 128,
+				   .mode = SIOSTEER_MODE_RUN };
 	__u32 b[SIOSTEER_MAX_SLOTS], b0[SIOSTEER_MAX_SLOTS], w[SIOSTEER_MAX_SLOTS], moved, sum;
-	struct siosteer_slot_ctl e = {0};
-	struct ctl_change cc = {0};
+	struct siosteer_slot_ctl e = { 0 };
+	struct ctl_change cc = { 0 };
 	bool all_drained;
 	int i, err, gen, gen0;
 	char buf[64];
@@ -251,7 +251,8 @@ static void real_maps(void)
 	sum = 0;
 	for (i = 0; i < SIOSTEER_MAX_SLOTS; i++)
 		sum += b0[i];
-	check(gen0 == 1 && sum == M && w[0] == 1 && w[3] == 1 && w[4] == 0 && !app.fallback,
+	check(gen0 == 1 && sum == M && w[0] == 1 && w[3] == 1 && w[4] == 0 &&
+		      app.state == CTL_WEIGHTS_OK,
 	      "default table", "gen %d sum %u w %u %u %u", gen0, sum, w[0], w[3], w[4]);
 	for (i = 0; i < NLIVE; i++)
 		check(frac(b0[i]) > 0.245 && frac(b0[i]) < 0.255, "default share", "slot %d %.4f",
@@ -290,9 +291,9 @@ static void real_maps(void)
 	change(CTL_WEIGHT, 1, 3);
 	check(change(CTL_DRAIN, -1, 0) == 1, "drain the port", "not written");
 	gen = sync_shares(b, w, &moved);
-	check(app.fallback && w[0] == 1 && w[1] == 3 && w[2] == 1 && w[3] == 1,
-	      "port drained -> fallback weights", "fallback %d w %u %u %u %u", app.fallback, w[0],
-	      w[1], w[2], w[3]);
+	check((app.state == CTL_ALL_DRAINED) && w[0] == 1 && w[1] == 3 && w[2] == 1 && w[3] == 1,
+	      "port drained -> fallback weights", "fallback %d w %u %u %u %u",
+	      (app.state == CTL_ALL_DRAINED), w[0], w[1], w[2], w[3]);
 	check(frac(b[1]) > 0.495 && frac(b[1]) < 0.505 && b[0] && b[2] && b[3],
 	      "port drained -> shares 1:3:1:1", "slot 1 %.4f, others %u %u %u", frac(b[1]), b[0],
 	      b[2], b[3]);
@@ -301,13 +302,15 @@ static void real_maps(void)
 	for (i = 0; i < NLIVE; i++)
 		change(CTL_DRAIN, i, 0);
 	gen = sync_shares(b, w, &moved);
-	check(app.fallback && w[0] == 1 && w[1] == 3 && w[2] == 1 && w[3] == 1 && b[0] && b[3],
-	      "all slots drained -> fallback", "fallback %d w %u %u %u %u", app.fallback, w[0],
-	      w[1], w[2], w[3]);
+	check((app.state == CTL_ALL_DRAINED) && w[0] == 1 && w[1] == 3 && w[2] == 1 && w[3] == 1 &&
+		      b[0] && b[3],
+	      "all slots drained -> fallback", "fallback %d w %u %u %u %u",
+	      (app.state == CTL_ALL_DRAINED), w[0], w[1], w[2], w[3]);
 	change(CTL_UNDRAIN, 0, 0);
 	gen = sync_shares(b, w, &moved);
-	check(!app.fallback && w[0] == 1 && w[1] == 0 && b[0] == M, "one undrained slot",
-	      "fallback %d w %u %u, slot 0 has %u", app.fallback, w[0], w[1], b[0]);
+	check(app.state == CTL_WEIGHTS_OK && w[0] == 1 && w[1] == 0 && b[0] == M,
+	      "one undrained slot", "fallback %d w %u %u, slot 0 has %u",
+	      (app.state == CTL_ALL_DRAINED), w[0], w[1], b[0]);
 
 	/* The maximum weight against 1; above the maximum is clamped. */
 	change(CTL_UNDRAIN, 1, 0);
@@ -315,7 +318,7 @@ static void real_maps(void)
 	change(CTL_WEIGHT, 1, 1);
 	gen = sync_shares(b, w, &moved);
 	check(w[0] == SIOSTEER_WEIGHT_MAX && w[1] == 1 && frac(b[0]) > 100.0 / 101 - 0.002 &&
-		  frac(b[0]) < 100.0 / 101 + 0.002,
+		      frac(b[0]) < 100.0 / 101 + 0.002,
 	      "weight max vs 1", "w %u %u share %.4f", w[0], w[1], frac(b[0]));
 	e.weight = 1000;
 	check(siosteer_control_write(cli_fd, 0, &e) == 0, "write weight 1000", "failed");
@@ -341,11 +344,11 @@ static void real_maps(void)
 	      "not -ERANGE");
 	check(siosteer_control_write(cli_fd, SIOSTEER_CONTROL_ENTRIES, &e) == -ERANGE,
 	      "write out of range", "not -ERANGE");
-	cc = (struct ctl_change){.op = CTL_DRAIN,
-				 .slot = 1,
-				 .ts_ns = 1,
-				 .source = SIOSTEER_CTL_CLUSTER,
-				 .only_if_newer = true};
+	cc = (struct ctl_change){ .op = CTL_DRAIN,
+				  .slot = 1,
+				  .ts_ns = 1,
+				  .source = SIOSTEER_CTL_CLUSTER,
+				  .only_if_newer = true };
 	check(ctl_apply_change(cli_fd, &cc) == 0, "older command skipped", "applied");
 	cc.ts_ns = now_ns() + 1000000000ull;
 	check(ctl_apply_change(cli_fd, &cc) == 1, "newer command applied", "skipped");
@@ -368,7 +371,7 @@ static void real_maps(void)
 		}
 	}
 	check(gen == gen0 + 1 && !all_drained && moved > 0 && w[0] == 1 && w[1] == 1 && w[2] == 4 &&
-		  w[3] == 0,
+		      w[3] == 0,
 	      "ctl_apply_without_agent", "gen %d (was %d) all_drained %d moved %u w %u %u %u %u",
 	      gen, gen0, all_drained, moved, w[0], w[1], w[2], w[3]);
 	gen = ctl_wait_applied(root, PORT, 1.0, &all_drained);
@@ -379,14 +382,14 @@ static void real_maps(void)
 	      gen);
 
 	/* Names. */
-	cc = (struct ctl_change){.op = CTL_WEIGHT, .slot = 1, .weight = 3};
+	cc = (struct ctl_change){ .op = CTL_WEIGHT, .slot = 1, .weight = 3 };
 	check(!strcmp(ctl_describe(&cc, buf, sizeof(buf)), "slot 1 weight 3"), "describe", "'%s'",
 	      buf);
-	cc = (struct ctl_change){.op = CTL_DRAIN, .slot = -1};
+	cc = (struct ctl_change){ .op = CTL_DRAIN, .slot = -1 };
 	check(!strcmp(ctl_describe(&cc, buf, sizeof(buf)), "port drained"), "describe port", "'%s'",
 	      buf);
 	check(ctl_op_parse("undrain") == CTL_UNDRAIN && ctl_op_parse("x") == -1 &&
-		  !strcmp(ctl_op_name(CTL_WEIGHT), "weight") && !strcmp(ctl_op_name(9), "?"),
+		      !strcmp(ctl_op_name(CTL_WEIGHT), "weight") && !strcmp(ctl_op_name(9), "?"),
 	      "op names", "wrong");
 }
 

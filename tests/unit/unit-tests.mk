@@ -18,7 +18,8 @@ $(BUILD)/tests/test_emit_golden: tests/unit/test_emit_golden.c tests/unit/emit_g
 
 # Drain and weights: control map -> weights -> Maglev table (loader, agent's applier).
 TEST_WEIGHTS_OBJS := $(filter $(BUILD)/obj/userspace/common/% $(BUILD)/obj/loader/%,\
-	$(SIOSTEER_OBJS)) $(BUILD)/obj/userspace/agent/control_apply.o
+	$(SIOSTEER_OBJS)) $(BUILD)/obj/userspace/agent/control_apply.o \
+	$(BUILD)/obj/userspace/agent/learn_watch.o
 $(BUILD)/tests/test_weights: tests/unit/test_weights.c $(TEST_WEIGHTS_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
