@@ -66,7 +66,7 @@ $(BUILD)/obj/userspace/cli/%.o: INC := $(INC_cli)
 SIOSTEER_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/*.c))
 SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test demo clean format check-layers man install uninstall
+.PHONY: all deps test demo clean format check-format check-layers man install uninstall
 # Keep BPF objects and skeletons: they are inputs of several rules.
 .SECONDARY:
 all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer $(BUILD)/libsiosteer_emit.a
@@ -155,7 +155,7 @@ uninstall:
 deps:
 	$(Q)tools/install-deps.sh
 
-test: deps check-layers
+test: deps check-layers check-format
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(EXTRA_TEST_BINS)
 	$(Q)tests/run.sh
 
@@ -169,8 +169,17 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh
 
+# The C that .clang-format governs (sioload keeps its own layout).
+FORMAT_SRCS = $(shell git ls-files 'bpf/*.[ch]' 'loader/*.[ch]' 'userspace/*.[ch]' 'include/*.h' \
+		'tests/unit/*.[ch]' 'tests/bpf/*.[ch]' tools/gate-bench.c 2>/dev/null)
 format:
-	$(Q)clang-format -i bpf/*.[ch] loader/*.[ch] userspace/*/*.[ch] include/*.h tests/unit/*.c
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+# Part of `make test`: every file as clang-format would write it.
+check-format:
+	$(call msg,FORMAT,$(words $(FORMAT_SRCS)) files)
+	$(Q)bad=$$(for f in $(FORMAT_SRCS); do clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	[ -z "$$bad" ] || { echo "siosteer: not formatted (make format): $$bad" >&2; exit 1; }
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -162,7 +162,7 @@ int siosteer_learn(struct __sk_buff *skb)
 		if (r == SID_BAD || r == TRUNCATED)
 			c->bad_sid++;
 		if (next) {
-			st->body_next = 1;	/* the same request's reply goes on */
+			st->body_next = 1; /* the same request's reply goes on */
 			c->body_next++;
 		} else {
 			st->learn = SIOSTEER_LEARN_NO;

@@ -11,17 +11,17 @@
 #ifndef SIOSTEER_LOAD_WINDOW_H
 #define SIOSTEER_LOAD_WINDOW_H
 
-#define DEFINE_LOAD_WINDOW(name, window)                                                    \
+#define DEFINE_LOAD_WINDOW(name, window)                                                      \
 	static __always_inline __u32 name(const void *ctx, __u32 off, __u8 *buf, __u32 avail) \
-	{                                                                                   \
-		__u64 n = avail < (window) ? avail : (window);                              \
-                                                                                            \
-		asm volatile("" : "+r"(n));                                                 \
-		if (n == 0 || n > (window))                                                 \
-			return 0;                                                           \
-		if (bpf_skb_load_bytes(ctx, off, buf, (__u32)n))                            \
-			return 0;                                                           \
-		return (__u32)n;                                                            \
+	{                                                                                     \
+		__u64 n = avail < (window) ? avail : (window);                                \
+                                                                                              \
+		asm volatile("" : "+r"(n));                                                   \
+		if (n == 0 || n > (window))                                                   \
+			return 0;                                                             \
+		if (bpf_skb_load_bytes(ctx, off, buf, (__u32)n))                              \
+			return 0;                                                             \
+		return (__u32)n;                                                              \
 	}
 
 #endif

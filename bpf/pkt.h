@@ -8,8 +8,8 @@
 #ifndef SIOSTEER_PKT_H
 #define SIOSTEER_PKT_H
 
-#define ETH_P_IP   0x0800
-#define ETH_P_IPV6 0x86DD
+#define ETH_P_IP     0x0800
+#define ETH_P_IPV6   0x86DD
 #define IPPROTO_TCP_ 6
 
 /* Not in vmlinux.h (they are macros in the uapi headers). */
@@ -21,9 +21,9 @@
 
 struct pkt_tcp {
 	struct tcphdr *th;
-	__u32 saddr[4], daddr[4];	/* IPv4 in [0], the rest zero */
-	__u32 l4_off;			/* offset of the TCP header from data */
-	__u32 payload_off;		/* offset of the TCP payload from data */
+	__u32 saddr[4], daddr[4]; /* IPv4 in [0], the rest zero */
+	__u32 l4_off; /* offset of the TCP header from data */
+	__u32 payload_off; /* offset of the TCP payload from data */
 	__u32 payload_len;
 	bool ipv6;
 };

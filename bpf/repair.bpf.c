@@ -134,7 +134,6 @@ __noinline int keep_handshake(__u32 slot)
 	__u64 min = ~0ull;
 	__u32 i, s, nlive;
 
-
 	own = bpf_map_lookup_elem(&load, &slot);
 	if (!t || !own || !t->nlive || slot >= SIOSTEER_MAX_SLOTS)
 		return true;
@@ -174,7 +173,7 @@ static __always_inline int make_rst(struct __sk_buff *skb, __u32 l4_off, __u32 *
 	__builtin_memcpy(rst, hdr, sizeof(rst));
 	if (swap_ports)
 		rst[0] = (hdr[0] >> 16) | (hdr[0] << 16);
-	rst[1] = seq;	/* network order already */
+	rst[1] = seq; /* network order already */
 	rst[2] = 0;
 	b[12] &= 0xf0;
 	b[13] = TCP_FLAG_RST_;

@@ -26,25 +26,25 @@
  * sid_unknown, same_slot, owner_gone, repaired, errors.
  */
 struct siosteer_repair_counters {
-	__u64 requests;		/* segments to the port that begin with "GET /" or "POST /" */
-	__u64 first_request;	/* ...that will create their connection (only the listener
+	__u64 requests; /* segments to the port that begin with "GET /" or "POST /" */
+	__u64 first_request; /* ...that will create their connection (only the listener
 				 * matches): the selector places them */
-	__u64 no_socket;	/* ...of no connection, or of one not fully open: passed */
-	__u64 no_storage;	/* ...on a connection accepted before siosteer took its
+	__u64 no_socket; /* ...of no connection, or of one not fully open: passed */
+	__u64 no_storage; /* ...on a connection accepted before siosteer took its
 				 * listener: passed */
-	__u64 new_session;	/* ...without sid (a handshake, the page, an asset) left on
+	__u64 new_session; /* ...without sid (a handshake, the page, an asset) left on
 				 * their connection: their reply may teach a sid */
-	__u64 rebalanced;	/* ...an engine.io handshake on a connection of a worker that
+	__u64 rebalanced; /* ...an engine.io handshake on a connection of a worker that
 				 * has more sessions than --place least-loaded allows
 				 * (SIOSTEER_PLACE_SLACK): reset, so the resend is placed */
-	__u64 other_request;	/* ...with a malformed or cut sid: passed */
-	__u64 sid_unknown;	/* ...whose sid is not learned: passed */
-	__u64 same_slot;	/* ...whose sid belongs to the connection's own worker */
-	__u64 owner_gone;	/* ...whose sid's worker has no live socket: passed (the worker
+	__u64 other_request; /* ...with a malformed or cut sid: passed */
+	__u64 sid_unknown; /* ...whose sid is not learned: passed */
+	__u64 same_slot; /* ...whose sid belongs to the connection's own worker */
+	__u64 owner_gone; /* ...whose sid's worker has no live socket: passed (the worker
 				 * that has the connection answers) */
-	__u64 repaired;		/* ...whose sid belongs to another live worker: the connection
+	__u64 repaired; /* ...whose sid belongs to another live worker: the connection
 				 * was reset both ways and the request dropped */
-	__u64 errors;		/* a helper failed while resetting: passed or dropped */
+	__u64 errors; /* a helper failed while resetting: passed or dropped */
 };
 
 #endif

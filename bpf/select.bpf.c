@@ -30,7 +30,7 @@
 
 #define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86DD
-#define ENOENT	   2
+#define ENOENT     2
 
 /* Set by the loader before load. Masks are in network byte order. */
 const volatile __u32 mask4 = 0xffffffff;
@@ -115,7 +115,7 @@ static __always_inline __u64 bucket_of(__u32 hash)
 static __always_inline long try_slot(struct sk_reuseport_md *md, __u32 slot,
 				     struct siosteer_counters *c)
 {
-	__u32 key = slot;	/* the helper gets its own copy: its stack slot loses bounds */
+	__u32 key = slot; /* the helper gets its own copy: its stack slot loses bounds */
 
 	if (slot >= SIOSTEER_MAX_SLOTS)
 		return -ENOENT;
@@ -210,7 +210,7 @@ static __always_inline __u32 select_by_sid(struct sk_reuseport_md *md, struct si
 
 	doff = th->doff * 4;
 	if (md->len <= doff)
-		return SIOSTEER_NO_SLOT;	/* SYN or bare ACK: no request yet */
+		return SIOSTEER_NO_SLOT; /* SYN or bare ACK: no request yet */
 	c->first_data++;
 	s = bpf_map_lookup_elem(&req_scratch, &zero);
 	if (!s)
@@ -256,7 +256,7 @@ int siosteer_select(struct sk_reuseport_md *md)
 	c->runs++;
 	if (read_conn(md, &conn, &hash, c)) {
 		c->bad_packet++;
-		hash = md->hash;	/* still place it deterministically per flow */
+		hash = md->hash; /* still place it deterministically per flow */
 	}
 	st = bpf_map_lookup_elem(&state, &zero);
 	if (!st)
@@ -281,7 +281,7 @@ int siosteer_select(struct sk_reuseport_md *md)
 	if (key_mode != SIOSTEER_KEY_SID || !th.syn) {
 		__u64 i = slot;
 
-		asm volatile("" : "+r"(i));	/* check and index the same register */
+		asm volatile("" : "+r"(i)); /* check and index the same register */
 		if (i < SIOSTEER_MAX_SLOTS)
 			c->selected[i]++;
 	}

@@ -80,16 +80,16 @@
 
 _Static_assert(SIOSTEER_SID_MAX >= 1 && SIOSTEER_SID_MAX <= 124, "SIOSTEER_SID_MAX: 1..124");
 _Static_assert(SIOSTEER_REQ_WINDOW >= 64 && SIOSTEER_REQ_WINDOW <= 4096 &&
-		   (SIOSTEER_REQ_WINDOW & (SIOSTEER_REQ_WINDOW - 1)) == 0,
+		       (SIOSTEER_REQ_WINDOW & (SIOSTEER_REQ_WINDOW - 1)) == 0,
 	       "SIOSTEER_REQ_WINDOW: a power of two, 64..4096");
 _Static_assert(SIOSTEER_RESP_WINDOW >= 64 && SIOSTEER_RESP_WINDOW <= 4096 &&
-		   (SIOSTEER_RESP_WINDOW & (SIOSTEER_RESP_WINDOW - 1)) == 0,
+		       (SIOSTEER_RESP_WINDOW & (SIOSTEER_RESP_WINDOW - 1)) == 0,
 	       "SIOSTEER_RESP_WINDOW: a power of two, 64..4096");
 
 /* A sid as a BPF hash-map key: zero-padded, no implicit padding (alignment 1). */
 struct siosteer_sid {
-	__u8 len;		  /* 1..SIOSTEER_SID_MAX when valid */
-	__u8 pad[3];		  /* always zero */
+	__u8 len; /* 1..SIOSTEER_SID_MAX when valid */
+	__u8 pad[3]; /* always zero */
 	char s[SIOSTEER_SID_MAX]; /* s[0..len): the sid; the rest zero (no NUL when full) */
 };
 
@@ -108,14 +108,14 @@ struct sio_resp_buf {
 
 enum sio_parse_result {
 	SID_FOUND = 0, /* *out holds a sid */
-	SID_ABSENT,    /* no sid where one is looked for: a request without sid= in what
+	SID_ABSENT, /* no sid where one is looked for: a request without sid= in what
 			  we see of its target (cut or not), a reply that is not an OPEN
 			  packet (or whose packet is not in this segment) */
-	NOT_HTTP,      /* the bytes do not start with "GET /" or "POST /" (request), or
+	NOT_HTTP, /* the bytes do not start with "GET /" or "POST /" (request), or
 			  with "HTTP/1.x NNN" or a WebSocket text frame (reply) */
-	SID_BAD,       /* sid present but empty, longer than SIOSTEER_SID_MAX, or with a
+	SID_BAD, /* sid present but empty, longer than SIOSTEER_SID_MAX, or with a
 			  char outside [A-Za-z0-9_-] (percent-encoding included) */
-	TRUNCATED,     /* a sid value has started (after `sid=` or `"sid":"`) but the
+	TRUNCATED, /* a sid value has started (after `sid=` or `"sid":"`) but the
 			  bytes, or the window, end before its delimiter: it may be cut */
 };
 

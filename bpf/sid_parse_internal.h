@@ -51,10 +51,10 @@ SIO_INLINE __u32 sio_clamp(__u32 len, __u32 window)
  * Start of a phase (the code after a scan loop): forget what the verifier learnt about
  * pos (< len) and len (<= WINDOW = mask + 1) on the way here. A no-op at run time.
  */
-#define sio_phase(buf, pos, len, mask)                                                             \
-	do {                                                                                       \
-		(pos) = sio_opaque((buf), (pos), (mask));                                          \
-		(len) = sio_opaque((buf), (len), 2 * (mask) + 1);                                  \
+#define sio_phase(buf, pos, len, mask)                            \
+	do {                                                      \
+		(pos) = sio_opaque((buf), (pos), (mask));         \
+		(len) = sio_opaque((buf), (len), 2 * (mask) + 1); \
 	} while (0)
 
 /* The byte at pos, or -1 if pos is at/past len. Never touches buf[len..]. */
@@ -74,13 +74,15 @@ SIO_INLINE int sio_byte(const __u8 *buf, __u32 len, __u32 pos, __u32 mask)
  * built from two 64-bit immediates and shifts was ~14 BPF instructions per byte.)
  */
 enum {
-	SIO_SC_SID,	 /* [A-Za-z0-9_-]: a sid char */
-	SIO_SC_REQ_END,	 /* '&', ' ', '#', '\r', '\n': ends a sid in a request */
+	SIO_SC_SID, /* [A-Za-z0-9_-]: a sid char */
+	SIO_SC_REQ_END, /* '&', ' ', '#', '\r', '\n': ends a sid in a request */
 	SIO_SC_JSON_END, /* '"': ends a sid in the OPEN packet's JSON */
-	SIO_SC_OTHER,	 /* anything else */
+	SIO_SC_OTHER, /* anything else */
 };
 
-/* The tables give a default for every byte, then override some: on purpose. */
+/* The tables give a default for every byte, then override some: on purpose. They are
+ * laid out by hand, so clang-format leaves them alone. */
+/* clang-format off */
 #ifdef __clang__
 #define SIO_TABLES_BEGIN                                                                           \
 	_Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Winitializer-overrides\"")
@@ -98,6 +100,7 @@ static const __u8 sio_sid_cls[256] = {
 	['\r'] = SIO_SC_REQ_END,      ['\n'] = SIO_SC_REQ_END,	   ['"'] = SIO_SC_JSON_END,
 };
 SIO_TABLES_END
+/* clang-format on */
 
 SIO_INLINE __u32 sio_sid_char(__u32 c)
 {
@@ -108,21 +111,23 @@ SIO_INLINE __u32 sio_sid_char(__u32 c)
 enum {
 	SIO_TC_PLAIN, /* goes on */
 	SIO_TC_QMARK, /* '?': ends the path (plain in the query) */
-	SIO_TC_END,   /* ' ', '#', '\r', '\n': the target ends */
-	SIO_TC_CTL,   /* any other control char (0..31) or DEL: not HTTP */
+	SIO_TC_END, /* ' ', '#', '\r', '\n': the target ends */
+	SIO_TC_CTL, /* any other control char (0..31) or DEL: not HTTP */
 };
 
 SIO_TABLES_BEGIN
+/* clang-format off */
 static const __u8 sio_target_cls[256] = {
 	[0 ... 31] = SIO_TC_CTL, [0x7f] = SIO_TC_CTL,  [' '] = SIO_TC_END,  ['#'] = SIO_TC_END,
 	['\r'] = SIO_TC_END,	  ['\n'] = SIO_TC_END,	 ['?'] = SIO_TC_QMARK,
 };
 SIO_TABLES_END
+/* clang-format on */
 
 /* Up to 8 pattern bytes packed little-endian: first byte in the low byte. */
-#define SIO_PAT(a, b, c, d, e, f, g, h)                                                            \
-	((__u64)(__u8)(a) | (__u64)(__u8)(b) << 8 | (__u64)(__u8)(c) << 16 |                       \
-	 (__u64)(__u8)(d) << 24 | (__u64)(__u8)(e) << 32 | (__u64)(__u8)(f) << 40 |                \
+#define SIO_PAT(a, b, c, d, e, f, g, h)                                             \
+	((__u64)(__u8)(a) | (__u64)(__u8)(b) << 8 | (__u64)(__u8)(c) << 16 |        \
+	 (__u64)(__u8)(d) << 24 | (__u64)(__u8)(e) << 32 | (__u64)(__u8)(f) << 40 | \
 	 (__u64)(__u8)(g) << 48 | (__u64)(__u8)(h) << 56)
 
 /*

@@ -37,21 +37,21 @@
 
 /* Names of pinned objects; also the map names in the BPF source. */
 #define SIOSTEER_PIN_PROG_SELECT "select"
-#define SIOSTEER_MAP_SLOTS	 "slots"
-#define SIOSTEER_MAP_TABLES	 "tables"
-#define SIOSTEER_MAP_STATE	 "state"
-#define SIOSTEER_MAP_COUNTERS	 "counters"
-#define SIOSTEER_MAP_OWNERS	 "owners"
-#define SIOSTEER_MAP_META	 "meta"
+#define SIOSTEER_MAP_SLOTS       "slots"
+#define SIOSTEER_MAP_TABLES      "tables"
+#define SIOSTEER_MAP_STATE       "state"
+#define SIOSTEER_MAP_COUNTERS    "counters"
+#define SIOSTEER_MAP_OWNERS      "owners"
+#define SIOSTEER_MAP_META        "meta"
 
 /* sid steering maps (bpf/sid_maps.h). */
-#define SIOSTEER_MAP_SIDS	    "sids"
-#define SIOSTEER_MAP_CONNS	    "conns"
-#define SIOSTEER_MAP_LOAD	    "load"
+#define SIOSTEER_MAP_SIDS           "sids"
+#define SIOSTEER_MAP_CONNS          "conns"
+#define SIOSTEER_MAP_LOAD           "load"
 #define SIOSTEER_MAP_LEARN_COUNTERS "learn_counters"
-#define SIOSTEER_PIN_PROG_LEARN	    "learn"
+#define SIOSTEER_PIN_PROG_LEARN     "learn"
 /* Socket storage: each listener's slot, inherited by every connection it accepts. */
-#define SIOSTEER_MAP_CONN_SLOT	    "conn_slot"
+#define SIOSTEER_MAP_CONN_SLOT "conn_slot"
 
 /* Default capacity of the learned sid -> slot map (--sessions-max). */
 #ifndef SIOSTEER_SIDS_DEFAULT
@@ -75,8 +75,8 @@
 #endif
 
 enum siosteer_key {
-	SIOSTEER_KEY_ADDR = 0,	/* client address masked to a prefix, chosen at SYN */
-	SIOSTEER_KEY_SID = 1,	/* engine.io sid from the first request, address as fallback */
+	SIOSTEER_KEY_ADDR = 0, /* client address masked to a prefix, chosen at SYN */
+	SIOSTEER_KEY_SID = 1, /* engine.io sid from the first request, address as fallback */
 };
 
 /*
@@ -87,63 +87,63 @@ enum siosteer_key {
 struct siosteer_table {
 	__u32 generation;
 	__u32 nlive;
-	__u32 live[SIOSTEER_MAX_SLOTS];		/* fallback candidates, in slot order */
-	__u32 weight[SIOSTEER_MAX_SLOTS];	/* the weights the table was built with */
-	__u32 entry[SIOSTEER_MAGLEV_SIZE];	/* hash bucket -> slot */
+	__u32 live[SIOSTEER_MAX_SLOTS]; /* fallback candidates, in slot order */
+	__u32 weight[SIOSTEER_MAX_SLOTS]; /* the weights the table was built with */
+	__u32 entry[SIOSTEER_MAGLEV_SIZE]; /* hash bucket -> slot */
 };
 
 struct siosteer_state {
-	__u32 active;		/* index into "tables" the programs use */
-	__u32 generation;	/* generation of the active table */
+	__u32 active; /* index into "tables" the programs use */
+	__u32 generation; /* generation of the active table */
 };
 
 /*
  * Per-CPU selector counters; user space sums the CPUs. A miss is always counted.
  */
 struct siosteer_counters {
-	__u64 selected[SIOSTEER_MAX_SLOTS];	/* connections placed per slot (sid mode: by
+	__u64 selected[SIOSTEER_MAX_SLOTS]; /* connections placed per slot (sid mode: by
 						 * the run on their first request; the SYN's
 						 * run, whose choice a cookie forgets, is not
 						 * counted) */
-	__u64 runs;		/* program runs */
-	__u64 fallback;		/* chosen slot was empty (its worker died): picked a live one */
-	__u64 no_live_slot;	/* no slot took the connection: the kernel hashed it */
-	__u64 bad_packet;	/* could not read the client address */
-	__u64 select_error;	/* bpf_sk_select_reuseport failed other than -ENOENT */
+	__u64 runs; /* program runs */
+	__u64 fallback; /* chosen slot was empty (its worker died): picked a live one */
+	__u64 no_live_slot; /* no slot took the connection: the kernel hashed it */
+	__u64 bad_packet; /* could not read the client address */
+	__u64 select_error; /* bpf_sk_select_reuseport failed other than -ENOENT */
 	__u64 ipv4;
 	__u64 ipv6;
 	/* sid mode */
-	__u64 first_data;	/* runs on a segment with payload (the first request) */
-	__u64 sid_hit;		/* sid known and its slot live: steered by sid */
-	__u64 sid_unknown;	/* sid absent from the map (or its slot gone): address key */
-	__u64 sid_bad;		/* sid= present but malformed or cut off: address key */
-	__u64 handshake;	/* request without sid: placed by the --place policy */
-	__u64 not_http;		/* payload is not an HTTP request line (e.g. TLS): address key */
-	__u64 conn_record_fail;	/* could not record a handshake connection for the learner */
+	__u64 first_data; /* runs on a segment with payload (the first request) */
+	__u64 sid_hit; /* sid known and its slot live: steered by sid */
+	__u64 sid_unknown; /* sid absent from the map (or its slot gone): address key */
+	__u64 sid_bad; /* sid= present but malformed or cut off: address key */
+	__u64 handshake; /* request without sid: placed by the --place policy */
+	__u64 not_http; /* payload is not an HTTP request line (e.g. TLS): address key */
+	__u64 conn_record_fail; /* could not record a handshake connection for the learner */
 };
 
 /* Who holds each slot; written by user space only, so `status` works without the agent. */
 struct siosteer_owner {
-	__u32 pid;		/* 0: slot free */
-	__u32 restarts;		/* `run`: times the worker in this slot was restarted */
-	__u64 cookie;		/* socket cookie of the listening socket in the slot */
-	__u64 since_ns;		/* CLOCK_REALTIME when the current owner took the slot */
+	__u32 pid; /* 0: slot free */
+	__u32 restarts; /* `run`: times the worker in this slot was restarted */
+	__u64 cookie; /* socket cookie of the listening socket in the slot */
+	__u64 since_ns; /* CLOCK_REALTIME when the current owner took the slot */
 	char comm[16];
 };
 
 /* What the agent was started with; read back by `status` and on adoption. */
 struct siosteer_meta {
 	__u32 port;
-	__u32 key;		/* enum siosteer_key */
+	__u32 key; /* enum siosteer_key */
 	__u32 prefix4;
 	__u32 prefix6;
-	__u32 agent_pid;	/* 0 once stopped cleanly */
-	__u32 mode;		/* enum siosteer_mode */
-	__s32 saved_syncookies;	/* sid mode: value to restore, -1 if untouched */
+	__u32 agent_pid; /* 0 once stopped cleanly */
+	__u32 mode; /* enum siosteer_mode */
+	__s32 saved_syncookies; /* sid mode: value to restore, -1 if untouched */
 	__u32 ifindex;
-	__u32 place;		/* enum siosteer_place */
-	__u32 gate;		/* enum siosteer_gate_kind */
-	__u32 clsact_ours;	/* we created the interface's clsact qdisc: remove it on detach */
+	__u32 place; /* enum siosteer_place */
+	__u32 gate; /* enum siosteer_gate_kind */
+	__u32 clsact_ours; /* we created the interface's clsact qdisc: remove it on detach */
 	char ifname[16];
 };
 
@@ -155,8 +155,8 @@ enum siosteer_gate_kind {
 
 /* How sid mode places a session that has no sid yet (its handshake request). */
 enum siosteer_place {
-	SIOSTEER_PLACE_ADDR = 0,	/* the address key: one client address, one worker */
-	SIOSTEER_PLACE_LEAST = 1,	/* the live slot that was given the fewest sessions */
+	SIOSTEER_PLACE_ADDR = 0, /* the address key: one client address, one worker */
+	SIOSTEER_PLACE_LEAST = 1, /* the live slot that was given the fewest sessions */
 	SIOSTEER_PLACE_RANDOM = 2,
 };
 
@@ -177,9 +177,9 @@ enum siosteer_place {
 struct siosteer_conn {
 	__u32 client[4];
 	__u32 server[4];
-	__u16 client_port;	/* network order */
-	__u16 server_port;	/* network order */
-	__u32 pad;		/* keeps the hash key free of uninitialised bytes */
+	__u16 client_port; /* network order */
+	__u16 server_port; /* network order */
+	__u32 pad; /* keeps the hash key free of uninitialised bytes */
 };
 
 /*
@@ -192,7 +192,7 @@ struct siosteer_conn {
  */
 struct siosteer_conn_owner {
 	__u32 slot;
-	__u32 server_seq;	/* host order */
+	__u32 server_seq; /* host order */
 };
 
 /*
@@ -205,9 +205,9 @@ struct siosteer_conn_owner {
  * LEARN_FIRST, copied from its listener, and the learner asks the conns record.
  */
 enum siosteer_learn_state {
-	SIOSTEER_LEARN_FIRST = 0,	/* first reply: the conns record says if it may teach */
-	SIOSTEER_LEARN_WANT_OPEN = 1,	/* the last request had no sid: its reply may teach */
-	SIOSTEER_LEARN_NO = 2,		/* nothing to learn until the next request */
+	SIOSTEER_LEARN_FIRST = 0, /* first reply: the conns record says if it may teach */
+	SIOSTEER_LEARN_WANT_OPEN = 1, /* the last request had no sid: its reply may teach */
+	SIOSTEER_LEARN_NO = 2, /* nothing to learn until the next request */
 };
 
 /*
@@ -217,8 +217,8 @@ enum siosteer_learn_state {
  */
 struct siosteer_sk_slot {
 	__u32 slot;
-	__u8 learn;		/* enum siosteer_learn_state */
-	__u8 body_next;		/* the reply's status line and headers ended a segment: the
+	__u8 learn; /* enum siosteer_learn_state */
+	__u8 body_next; /* the reply's status line and headers ended a segment: the
 				 * OPEN packet may start the next one (python-socketio,
 				 * aiohttp and a WebSocket 101 write them apart) */
 	__u16 pad;
@@ -228,31 +228,31 @@ struct siosteer_sk_slot {
 struct siosteer_sid_owner {
 	__u32 slot;
 	__u32 pad;
-	__u64 learned_ns;	/* bpf_ktime_get_boot_ns() when the handshake reply was seen */
+	__u64 learned_ns; /* bpf_ktime_get_boot_ns() when the handshake reply was seen */
 };
 
 /* Per-slot session load, shared by the selector (placed) and the learner (learned). */
 struct siosteer_slot_load {
-	__u64 placed;		/* handshakes the selector gave this slot */
-	__u64 learned;		/* sessions the learner saw this slot open */
+	__u64 placed; /* handshakes the selector gave this slot */
+	__u64 learned; /* sessions the learner saw this slot open */
 };
 
 struct siosteer_learn_counters {
-	__u64 packets;		/* segments from the steered port */
-	__u64 scanned;		/* ...with payload, scanned for an engine.io open packet */
-	__u64 learned;		/* sid -> slot entries written */
-	__u64 stale_conn;	/* open packet on a 4-tuple recorded for an earlier connection */
-	__u64 not_new_session;	/* open packet on a connection whose request did not ask for a
+	__u64 packets; /* segments from the steered port */
+	__u64 scanned; /* ...with payload, scanned for an engine.io open packet */
+	__u64 learned; /* sid -> slot entries written */
+	__u64 stale_conn; /* open packet on a 4-tuple recorded for an earlier connection */
+	__u64 not_new_session; /* open packet on a connection whose request did not ask for a
 				 * new session (it had a sid, was not HTTP, or was placed at SYN
 				 * time): not learned, so a reply can't re-home a session */
-	__u64 already_known;	/* sid already learned: kept where it is (a fresh handshake
+	__u64 already_known; /* sid already learned: kept where it is (a fresh handshake
 				 * always has a fresh sid, so a repeat is an echo or forgery) */
-	__u64 bad_sid;		/* open packet with an unusable sid */
+	__u64 bad_sid; /* open packet with an unusable sid */
 	__u64 not_tcp;
-	__u64 no_storage;	/* reply on a connection without siosteer's socket storage
+	__u64 no_storage; /* reply on a connection without siosteer's socket storage
 				 * (accepted before siosteer took the listener): not learned */
-	__u64 body_next;	/* replies whose headers ended a segment: the next one scanned */
-	__u64 learned_later;	/* ...of learned: the OPEN packet came in a later segment */
+	__u64 body_next; /* replies whose headers ended a segment: the next one scanned */
+	__u64 learned_later; /* ...of learned: the OPEN packet came in a later segment */
 };
 
 enum siosteer_mode {

@@ -41,10 +41,10 @@
 #include "pkt.h"
 
 /* Macros in the uapi headers, absent from vmlinux.h. */
-#define TCP_FLAG_RST_	  0x04
-#define TCP_CSUM_OFF	  16 /* offsetof(struct tcphdr, check) */
-#define TCP_WORDS_MAX	  15 /* doff is 4 bits: at most 60 bytes of header */
-#define TCPOPT_NOP_4	  0x01010101u
+#define TCP_FLAG_RST_     0x04
+#define TCP_CSUM_OFF      16 /* offsetof(struct tcphdr, check) */
+#define TCP_WORDS_MAX     15 /* doff is 4 bits: at most 60 bytes of header */
+#define TCPOPT_NOP_4      0x01010101u
 #define LOOPBACK_IFINDEX_ 1 /* every namespace's lo */
 
 /* Steered port, host byte order; set by the loader before load. */
@@ -113,10 +113,10 @@ static __always_inline int reset_then_resend(struct __sk_buff *skb, struct siost
 	if (hlen < 20 || bpf_skb_load_bytes(skb, l4_off, orig, hlen))
 		goto pass;
 	__builtin_memcpy(rst, orig, sizeof(rst));
-	rst[1] = bpf_htonl(rcv_nxt);	    /* seq */
-	rst[2] = 0;			    /* ack_seq: ACK is off */
-	b[12] &= 0xf0;			    /* keep doff, clear reserved and AE */
-	b[13] = TCP_FLAG_RST_;		    /* RST alone: no SYN, ACK, ECE, CWR */
+	rst[1] = bpf_htonl(rcv_nxt); /* seq */
+	rst[2] = 0; /* ack_seq: ACK is off */
+	b[12] &= 0xf0; /* keep doff, clear reserved and AE */
+	b[13] = TCP_FLAG_RST_; /* RST alone: no SYN, ACK, ECE, CWR */
 	for (i = 5; i < TCP_WORDS_MAX; i++) /* options -> NOPs: no timestamp, no PAWS */
 		if (i < words)
 			rst[i] = TCPOPT_NOP_4;
@@ -188,7 +188,7 @@ int siosteer_tw_reset(struct __sk_buff *skb)
 	if (p.th->dest != bpf_htons(port) || !p.th->syn || p.th->ack || p.th->rst)
 		goto not_syn;
 	l4_off = p.l4_off;
-	words = p.th->doff;	/* >= 5: pkt_parse_tcp checked it */
+	words = p.th->doff; /* >= 5: pkt_parse_tcp checked it */
 	isn = p.th->seq;
 	c->syns_seen++;
 	tlen = pkt_sock_tuple(&p, &t);

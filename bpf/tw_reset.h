@@ -17,8 +17,8 @@
 #endif
 
 #define SIOSTEER_MAP_TW_COUNTERS "tw_counters"
-#define SIOSTEER_MAP_TW_RESETS	 "tw_resets" /* LRU: 4-tuple -> ISN of the SYN last reset */
-#define SIOSTEER_PIN_PROG_TW	 "tw_reset"
+#define SIOSTEER_MAP_TW_RESETS   "tw_resets" /* LRU: 4-tuple -> ISN of the SYN last reset */
+#define SIOSTEER_PIN_PROG_TW     "tw_reset"
 
 /*
  * skb->mark of the two clones (the RST and the re-injected SYN). They come back through
@@ -40,22 +40,22 @@
  * loopback4, repeat_syn, syn_reinjected, errors.
  */
 struct siosteer_tw_counters {
-	__u64 packets;		  /* every packet the program saw */
-	__u64 marked;		  /* our own clones coming back: passed untouched */
-	__u64 not_syn;		  /* not a SYN (without ACK) to the steered port: passed */
-	__u64 syns_seen;	  /* SYNs (ACK clear) to the steered port */
-	__u64 no_socket;	  /* ...lookup found no socket at all: passed */
-	__u64 listener;		  /* ...lookup found the listener (the normal case): passed */
+	__u64 packets; /* every packet the program saw */
+	__u64 marked; /* our own clones coming back: passed untouched */
+	__u64 not_syn; /* not a SYN (without ACK) to the steered port: passed */
+	__u64 syns_seen; /* SYNs (ACK clear) to the steered port */
+	__u64 no_socket; /* ...lookup found no socket at all: passed */
+	__u64 listener; /* ...lookup found the listener (the normal case): passed */
 	__u64 lookup_other_state; /* ...another state (established, NEW_SYN_RECV): passed */
-	__u64 tw_collisions;	  /* ...a TIME_WAIT socket on the 4-tuple */
-	__u64 disabled;		  /* collisions passed because enabled == false (tcp_rfc1337=1) */
-	__u64 loopback4;	  /* IPv4 on the loopback device: passed (clones would be lost) */
-	__u64 repeat_syn;	  /* a retransmitted SYN we had already reset once met the TIME_WAIT
+	__u64 tw_collisions; /* ...a TIME_WAIT socket on the 4-tuple */
+	__u64 disabled; /* collisions passed because enabled == false (tcp_rfc1337=1) */
+	__u64 loopback4; /* IPv4 on the loopback device: passed (clones would be lost) */
+	__u64 repeat_syn; /* a retransmitted SYN we had already reset once met the TIME_WAIT
 				   * socket again: the clones were lost; passed unchanged */
-	__u64 rst_injected;	  /* RST clones sent to the device's ingress */
-	__u64 syn_reinjected;	  /* SYN clones sent after the RST; the original was dropped */
-	__u64 errors;		  /* a helper failed; the SYN was passed unchanged or dropped */
-	__u64 dropped;		  /* ...of which the SYN was dropped (the client retransmits it) */
+	__u64 rst_injected; /* RST clones sent to the device's ingress */
+	__u64 syn_reinjected; /* SYN clones sent after the RST; the original was dropped */
+	__u64 errors; /* a helper failed; the SYN was passed unchanged or dropped */
+	__u64 dropped; /* ...of which the SYN was dropped (the client retransmits it) */
 };
 
 #endif

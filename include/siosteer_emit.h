@@ -54,7 +54,7 @@ struct siosteer_emit_target {
 	size_t nrooms;
 	const char *const *except;
 	size_t nexcept;
-	bool volatile_msg;	/* flags.volatile: may be lost if a client is not ready */
+	bool volatile_msg; /* flags.volatile: may be lost if a client is not ready */
 };
 
 /*
@@ -84,17 +84,17 @@ long siosteer_sockets_join(struct siosteer_emitter *e, const struct siosteer_emi
 long siosteer_sockets_leave(struct siosteer_emitter *e, const struct siosteer_emit_target *to,
 			    const char *const *rooms, size_t nrooms);
 /* Disconnect the matching sockets; close: also close the underlying connection. */
-long siosteer_disconnect_sockets(struct siosteer_emitter *e,
-				 const struct siosteer_emit_target *to, bool close);
+long siosteer_disconnect_sockets(struct siosteer_emitter *e, const struct siosteer_emit_target *to,
+				 bool close);
 /* serverSideEmit: deliver `event` to the servers' io.on(event) handlers (no clients). */
 long siosteer_server_side_emit(struct siosteer_emitter *e, const char *nsp, const char *event,
 			       const char *const *json_args, size_t nargs);
 
 /* Encode without sending (tests, or your own transport): the channel and the bytes that
  * siosteer_emit would publish. *msg is malloc'ed; free() it. 0 or -1 (err set). */
-int siosteer_emit_encode(const char *key, const struct siosteer_emit_target *to,
-			 const char *event, const char *const *json_args, size_t nargs,
-			 char **channel, char **msg, size_t *len, char *err, size_t errlen);
+int siosteer_emit_encode(const char *key, const struct siosteer_emit_target *to, const char *event,
+			 const char *const *json_args, size_t nargs, char **channel, char **msg,
+			 size_t *len, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

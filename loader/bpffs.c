@@ -67,7 +67,8 @@ int siosteer_bpffs_prepare(const char *dir)
 	}
 	err = is_bpffs(dir);
 	if (err <= 0) {
-		log_error("pin directory %s is not on a bpf filesystem (mount -t bpf bpf DIR)", dir);
+		log_error("pin directory %s is not on a bpf filesystem (mount -t bpf bpf DIR)",
+			  dir);
 		return -EINVAL;
 	}
 	return 0;

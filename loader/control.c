@@ -17,15 +17,15 @@
 /* A field of a map value, for its BTF. */
 struct field {
 	const char *name;
-	int kind;	/* 4, 8: __u32/__u64; > 8: char[kind] */
+	int kind; /* 4, 8: __u32/__u64; > 8: char[kind] */
 	size_t off;
 };
 
 #define MAX_FIELDS 32
 
 /* Create an array map whose value type is described by `f` (so bpftool prints names). */
-static int create_map(const char *name, const char *type_name, size_t value_size,
-		      __u32 entries, const struct field *f, int nf)
+static int create_map(const char *name, const char *type_name, size_t value_size, __u32 entries,
+		      const struct field *f, int nf)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	int u32, u64, chr, st, i, fd, err, arr[MAX_FIELDS] = { 0 };
@@ -58,7 +58,8 @@ static int create_map(const char *name, const char *type_name, size_t value_size
 		/* The kernel refused the BTF: the map works without it. */
 		LIBBPF_OPTS(bpf_map_create_opts, plain);
 
-		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, (__u32)value_size, entries, &plain);
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, (__u32)value_size, entries,
+				    &plain);
 	}
 	if (fd < 0)
 		fd = -errno;
@@ -96,17 +97,22 @@ static int open_or_create(const char *root, unsigned port, const char *obj, bool
 	return fd;
 }
 
+/* clang-format breaks the stringizing # apart */
+/* clang-format off */
 #define CF(f, k) { #f, k, offsetof(struct siosteer_slot_ctl, f) }
+/* clang-format on */
 static const struct field ctl_fields[] = {
 	CF(weight, 4), CF(drained, 4), CF(changed_ns, 8), CF(source, 4), CF(pad, 4),
 };
+/* clang-format breaks the stringizing # apart */
+/* clang-format off */
 #define BF(f, k) { #f, k, offsetof(struct siosteer_bridge_stats, f) }
+/* clang-format on */
 static const struct field bridge_fields[] = {
-	BF(state, 4),	   BF(agent_pid, 4), BF(since_ns, 8),	BF(updated_ns, 8),
-	BF(connects, 8),   BF(failures, 8),  BF(queued, 8),	BF(queue_max, 8),
-	BF(dropped, 8),	   BF(published, 8), BF(renewed, 8),	BF(heartbeats, 8),
-	BF(controls, 8),   BF(resyncs, 8),   BF(sessions, 8),	BF(cluster, 64),
-	BF(node, 64),	   BF(where, 96),    BF(last_error, 160),
+	BF(state, 4),    BF(agent_pid, 4),  BF(since_ns, 8),  BF(updated_ns, 8),   BF(connects, 8),
+	BF(failures, 8), BF(queued, 8),     BF(queue_max, 8), BF(dropped, 8),      BF(published, 8),
+	BF(renewed, 8),  BF(heartbeats, 8), BF(controls, 8),  BF(resyncs, 8),      BF(sessions, 8),
+	BF(cluster, 64), BF(node, 64),      BF(where, 96),    BF(last_error, 160),
 };
 
 int siosteer_control_open(const char *root, unsigned port, bool create)
@@ -139,8 +145,7 @@ int siosteer_control_write(int fd, __u32 idx, const struct siosteer_slot_ctl *c)
 	return bpf_map_update_elem(fd, &idx, c, BPF_ANY) ? -errno : 0;
 }
 
-bool siosteer_control_weights(const struct siosteer_slot_ctl *ctl, const bool *live,
-			      __u32 *weights)
+bool siosteer_control_weights(const struct siosteer_slot_ctl *ctl, const bool *live, __u32 *weights)
 {
 	bool port_drained = ctl[SIOSTEER_CONTROL_PORT].drained, any = false;
 	__u32 slot;
@@ -158,7 +163,8 @@ bool siosteer_control_weights(const struct siosteer_slot_ctl *ctl, const bool *l
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
 		__u32 w = ctl[slot].weight ? ctl[slot].weight : 1;
 
-		weights[slot] = live[slot] ? (w > SIOSTEER_WEIGHT_MAX ? SIOSTEER_WEIGHT_MAX : w) : 0;
+		weights[slot] =
+			live[slot] ? (w > SIOSTEER_WEIGHT_MAX ? SIOSTEER_WEIGHT_MAX : w) : 0;
 	}
 	return false;
 }
@@ -167,7 +173,8 @@ int siosteer_bridge_stats_open(const char *root, unsigned port, bool create)
 {
 	return open_or_create(root, port, SIOSTEER_MAP_BRIDGE, create, "siosteer_bridge",
 			      "siosteer_bridge_stats", sizeof(struct siosteer_bridge_stats), 1,
-			      bridge_fields, (int)(sizeof(bridge_fields) / sizeof(bridge_fields[0])));
+			      bridge_fields,
+			      (int)(sizeof(bridge_fields) / sizeof(bridge_fields[0])));
 }
 
 int siosteer_bridge_stats_read(int fd, struct siosteer_bridge_stats *b)
@@ -184,8 +191,7 @@ int siosteer_bridge_stats_write(int fd, const struct siosteer_bridge_stats *b)
 	return bpf_map_update_elem(fd, &zero, b, BPF_ANY) ? -errno : 0;
 }
 
-int siosteer_pinned_table_sync(const struct siosteer_pinned *p, const __u32 *weights,
-			       __u32 *moved)
+int siosteer_pinned_table_sync(const struct siosteer_pinned *p, const __u32 *weights, __u32 *moved)
 {
 	return loader_table_sync(p->slots_fd, p->tables_fd, p->state_fd, weights, moved);
 }

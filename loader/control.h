@@ -23,52 +23,52 @@ struct siosteer_pinned;
 #define SIOSTEER_MAP_CONTROL "control"
 #define SIOSTEER_MAP_BRIDGE  "bridge"
 /* Index of the whole-port entry in the control map. */
-#define SIOSTEER_CONTROL_PORT	 SIOSTEER_MAX_SLOTS
+#define SIOSTEER_CONTROL_PORT    SIOSTEER_MAX_SLOTS
 #define SIOSTEER_CONTROL_ENTRIES (SIOSTEER_MAX_SLOTS + 1)
-#define SIOSTEER_WEIGHT_MAX	 100
+#define SIOSTEER_WEIGHT_MAX      100
 
 enum siosteer_ctl_source {
 	SIOSTEER_CTL_NONE = 0,
-	SIOSTEER_CTL_LOCAL = 1,		/* siosteer drain|undrain|weight on this host */
-	SIOSTEER_CTL_CLUSTER = 2,	/* the same with --cluster, through Redis */
+	SIOSTEER_CTL_LOCAL = 1, /* siosteer drain|undrain|weight on this host */
+	SIOSTEER_CTL_CLUSTER = 2, /* the same with --cluster, through Redis */
 };
 
 struct siosteer_slot_ctl {
-	__u32 weight;		/* Maglev weight 1..SIOSTEER_WEIGHT_MAX; 0 means 1 */
-	__u32 drained;		/* 1: no new sessions (weight 0 in the table); known sids stay */
-	__u64 changed_ns;	/* CLOCK_REALTIME of the last change, 0: never changed */
-	__u32 source;		/* enum siosteer_ctl_source of the last change */
+	__u32 weight; /* Maglev weight 1..SIOSTEER_WEIGHT_MAX; 0 means 1 */
+	__u32 drained; /* 1: no new sessions (weight 0 in the table); known sids stay */
+	__u64 changed_ns; /* CLOCK_REALTIME of the last change, 0: never changed */
+	__u32 source; /* enum siosteer_ctl_source of the last change */
 	__u32 pad;
 };
 
 enum siosteer_bridge_state {
-	SIOSTEER_BRIDGE_OFF = 0,	/* no --redis */
-	SIOSTEER_BRIDGE_CONNECTING = 1,	/* never connected yet */
+	SIOSTEER_BRIDGE_OFF = 0, /* no --redis */
+	SIOSTEER_BRIDGE_CONNECTING = 1, /* never connected yet */
 	SIOSTEER_BRIDGE_UP = 2,
-	SIOSTEER_BRIDGE_DOWN = 3,	/* lost or refused; retrying with back-off */
+	SIOSTEER_BRIDGE_DOWN = 3, /* lost or refused; retrying with back-off */
 	SIOSTEER_BRIDGE_STOPPED = 4,
 };
 
 struct siosteer_bridge_stats {
-	__u32 state;		/* enum siosteer_bridge_state */
+	__u32 state; /* enum siosteer_bridge_state */
 	__u32 agent_pid;
-	__u64 since_ns;		/* CLOCK_REALTIME of the last state change */
-	__u64 updated_ns;	/* CLOCK_REALTIME of this record */
-	__u64 connects;		/* successful (re)connections */
-	__u64 failures;		/* failed attempts and lost connections */
-	__u64 queued;		/* directory updates waiting for Redis now */
+	__u64 since_ns; /* CLOCK_REALTIME of the last state change */
+	__u64 updated_ns; /* CLOCK_REALTIME of this record */
+	__u64 connects; /* successful (re)connections */
+	__u64 failures; /* failed attempts and lost connections */
+	__u64 queued; /* directory updates waiting for Redis now */
 	__u64 queue_max;
-	__u64 dropped;		/* updates lost because the queue was full (Redis down or slow);
+	__u64 dropped; /* updates lost because the queue was full (Redis down or slow);
 				 * the resync after a reconnect republishes what still lives */
-	__u64 published;	/* directory entries written (new sessions and resyncs) */
-	__u64 renewed;		/* directory TTL renewals */
+	__u64 published; /* directory entries written (new sessions and resyncs) */
+	__u64 renewed; /* directory TTL renewals */
 	__u64 heartbeats;
-	__u64 controls;		/* cluster control messages applied */
+	__u64 controls; /* cluster control messages applied */
 	__u64 resyncs;
-	__u64 sessions;		/* learned sessions seen by the last scan */
+	__u64 sessions; /* learned sessions seen by the last scan */
 	char cluster[64];
 	char node[64];
-	char where[96];		/* Redis host:port or socket, never the password */
+	char where[96]; /* Redis host:port or socket, never the password */
 	char last_error[160];
 };
 
@@ -94,8 +94,7 @@ int siosteer_bridge_stats_write(int fd, const struct siosteer_bridge_stats *b);
 
 /* Rebuild a port's table from its pins, for when no agent runs (an agent owns the table
  * while it runs). Same semantics as siosteer_table_sync. */
-int siosteer_pinned_table_sync(const struct siosteer_pinned *p, const __u32 *weights,
-			       __u32 *moved);
+int siosteer_pinned_table_sync(const struct siosteer_pinned *p, const __u32 *weights, __u32 *moved);
 /* The weights the active table was built with (0: slot not in the table) and its
  * generation. */
 int siosteer_pinned_table_weights(const struct siosteer_pinned *p, __u32 *weights,

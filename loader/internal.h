@@ -17,14 +17,14 @@ struct siosteer {
 	struct select_bpf *skel;
 	struct learn_bpf *learn;
 	struct gate_bpf *gate;
-	struct tw_reset_bpf *tw;	/* TIME_WAIT collisions (tc ingress) */
-	struct repair_bpf *repair;	/* kept-alive connections of another worker (tc ingress) */
-	struct xdp_program *xdp;	/* the gate, when attached with libxdp */
+	struct tw_reset_bpf *tw; /* TIME_WAIT collisions (tc ingress) */
+	struct repair_bpf *repair; /* kept-alive connections of another worker (tc ingress) */
+	struct xdp_program *xdp; /* the gate, when attached with libxdp */
 	struct siosteer_opts o;
 	const char *root;
 	char pin_dir[PATH_MAX];
 	bool adopted;
-	bool loaded;	/* our objects are loaded and pinned: close() may remove them */
+	bool loaded; /* our objects are loaded and pinned: close() may remove them */
 	bool iface_attached;
 	int ifindex;
 	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd, sids_fd, conn_slot_fd;
@@ -35,8 +35,7 @@ extern const char *const loader_shared_maps[];
 extern const int loader_n_shared_maps;
 
 /* Set the pin path of each named map of obj to <pin_dir>/<name>. */
-int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names,
-		    int n);
+int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names, int n);
 /* Pin prog at <pin_dir>/<name>, replacing an earlier agent's pin. */
 int loader_pin_prog(struct siosteer *s, struct bpf_program *prog, const char *name);
 

@@ -27,7 +27,6 @@
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
 
-
 static void prefix_masks(const struct siosteer_opts *o, __u32 *m4, __u32 m6[4])
 {
 	int i, bits;
@@ -66,7 +65,8 @@ static int check_previous(struct siosteer *s, struct siosteer_meta *old)
 	s->adopted = true;
 	if (old->key != s->o.key || old->prefix4 != s->o.prefix4 || old->prefix6 != s->o.prefix6)
 		log_warn("adopting port %u with a different key or prefix than before: "
-			 "clients will move between workers", s->o.port);
+			 "clients will move between workers",
+			 s->o.port);
 	return 0;
 }
 
@@ -154,7 +154,8 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	err = select_bpf__load(s->skel);
 	if (err) {
 		log_error("load BPF selector: %s (pinned maps in %s from an incompatible "
-			  "version? remove them with 'siosteer detach')", strerror(-err), s->pin_dir);
+			  "version? remove them with 'siosteer detach')",
+			  strerror(-err), s->pin_dir);
 		goto fail;
 	}
 	s->loaded = true;
@@ -262,8 +263,7 @@ int siosteer_slot_set(struct siosteer *s, __u32 slot, int sock_fd, pid_t pid)
 	return bpf_map_update_elem(s->owners_fd, &slot, &ow, BPF_ANY) ? -errno : 0;
 }
 
-int siosteer_slot_owner(struct siosteer *s, __u32 slot, pid_t pid, bool restarted,
-			const char *comm)
+int siosteer_slot_owner(struct siosteer *s, __u32 slot, pid_t pid, bool restarted, const char *comm)
 {
 	struct siosteer_owner ow = { 0 };
 

@@ -15,17 +15,17 @@
 #include "siosteer.h"
 
 struct siosteer_opts {
-	const char *pin_root;	/* NULL: $SIOSTEER_PIN_ROOT or SIOSTEER_PIN_ROOT_DEFAULT */
+	const char *pin_root; /* NULL: $SIOSTEER_PIN_ROOT or SIOSTEER_PIN_ROOT_DEFAULT */
 	__u16 port;
 	enum siosteer_key key;
-	__u32 prefix4;		/* 0..32 */
-	__u32 prefix6;		/* 0..128 */
+	__u32 prefix4; /* 0..32 */
+	__u32 prefix6; /* 0..128 */
 	enum siosteer_mode mode;
-	const char *ifname;	/* NULL for none; required with SIOSTEER_KEY_SID */
+	const char *ifname; /* NULL for none; required with SIOSTEER_KEY_SID */
 	/* sid mode */
 	enum siosteer_place place;
-	enum siosteer_gate_kind gate;	/* XDP (default) or tc */
-	__u32 sessions_max;		/* capacity of the learned-sid map, 0: default */
+	enum siosteer_gate_kind gate; /* XDP (default) or tc */
+	__u32 sessions_max; /* capacity of the learned-sid map, 0: default */
 };
 
 struct siosteer;

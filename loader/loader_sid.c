@@ -29,11 +29,8 @@
 #include "syncookies.h"
 
 static const char *const learn_maps[] = {
-	SIOSTEER_MAP_SIDS,
-	SIOSTEER_MAP_CONNS,
-	SIOSTEER_MAP_LOAD,
-	SIOSTEER_MAP_LEARN_COUNTERS,
-	SIOSTEER_MAP_CONN_SLOT,
+	SIOSTEER_MAP_SIDS,           SIOSTEER_MAP_CONNS,     SIOSTEER_MAP_LOAD,
+	SIOSTEER_MAP_LEARN_COUNTERS, SIOSTEER_MAP_CONN_SLOT,
 };
 static const char *const gate_maps[] = { SIOSTEER_MAP_GATE_COUNTERS };
 static const char *const tw_maps[] = { SIOSTEER_MAP_TW_COUNTERS };
@@ -171,7 +168,8 @@ static void remove_stale_xdp_gate(int ifindex)
 			goto out;
 		}
 	} else {
-		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp)) {
 			if (is_our_gate(p)) {
 				err = xdp_program__detach(p, ifindex, XDP_MODE_UNSPEC, 0);
 				goto out;

@@ -40,7 +40,8 @@ int maglev_build(__u32 *entry, __u32 size, const __u32 *weights, __u32 nslots)
 
 				do {
 					c = (__u32)(((__u64)p[s].offset +
-						     (__u64)p[s].next * p[s].skip) % size);
+						     (__u64)p[s].next * p[s].skip) %
+						    size);
 					p[s].next++;
 				} while (entry[c] != SIOSTEER_NO_SLOT);
 				entry[c] = s;

@@ -21,8 +21,8 @@ const char *siosteer_pin_root(const char *explicit_root)
 
 int siosteer_pin_path(char *buf, size_t len, const char *root, unsigned port, const char *obj)
 {
-	int n = obj ? snprintf(buf, len, "%s/%u/%s", root, port, obj)
-		    : snprintf(buf, len, "%s/%u", root, port);
+	int n = obj ? snprintf(buf, len, "%s/%u/%s", root, port, obj) :
+		      snprintf(buf, len, "%s/%u", root, port);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -44,9 +44,9 @@ int siosteer_pinned_open(const char *root, unsigned port, struct siosteer_pinned
 		int *fd;
 		const char *name;
 	} want[] = {
-		{ &p->slots_fd, SIOSTEER_MAP_SLOTS },	    { &p->tables_fd, SIOSTEER_MAP_TABLES },
-		{ &p->state_fd, SIOSTEER_MAP_STATE },	    { &p->counters_fd, SIOSTEER_MAP_COUNTERS },
-		{ &p->owners_fd, SIOSTEER_MAP_OWNERS },	    { &p->meta_fd, SIOSTEER_MAP_META },
+		{ &p->slots_fd, SIOSTEER_MAP_SLOTS },   { &p->tables_fd, SIOSTEER_MAP_TABLES },
+		{ &p->state_fd, SIOSTEER_MAP_STATE },   { &p->counters_fd, SIOSTEER_MAP_COUNTERS },
+		{ &p->owners_fd, SIOSTEER_MAP_OWNERS }, { &p->meta_fd, SIOSTEER_MAP_META },
 	};
 	size_t i;
 
@@ -66,12 +66,13 @@ int siosteer_pinned_open(const char *root, unsigned port, struct siosteer_pinned
 
 void siosteer_say_not_steered(const char *root, unsigned port, int err)
 {
-	log_error("port %u is not steered (no pins in %s/%u): %s", port, root, port, strerror(-err));
+	log_error("port %u is not steered (no pins in %s/%u): %s", port, root, port,
+		  strerror(-err));
 }
 
 void siosteer_pinned_close(struct siosteer_pinned *p)
 {
-	int *fds[] = { &p->slots_fd, &p->tables_fd, &p->state_fd,
+	int *fds[] = { &p->slots_fd,    &p->tables_fd, &p->state_fd,
 		       &p->counters_fd, &p->owners_fd, &p->meta_fd };
 	size_t i;
 
@@ -138,8 +139,7 @@ out:
 	return err;
 }
 
-int siosteer_pinned_sum(const char *root, unsigned port, const char *name, void *sum,
-			size_t size)
+int siosteer_pinned_sum(const char *root, unsigned port, const char *name, void *sum, size_t size)
 {
 	int fd = get(root, port, name), err;
 

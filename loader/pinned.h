@@ -30,8 +30,7 @@ int siosteer_pinned_owner(const struct siosteer_pinned *p, __u32 slot, struct si
 int siosteer_pinned_counters(const struct siosteer_pinned *p, struct siosteer_counters *sum);
 /* Sum a pinned per-CPU array map of __u64 counters (<pin dir>/<name>) into sum (size
  * bytes). -ENOENT when the map is not pinned (e.g. no sid steering). */
-int siosteer_pinned_sum(const char *root, unsigned port, const char *name, void *sum,
-			size_t size);
+int siosteer_pinned_sum(const char *root, unsigned port, const char *name, void *sum, size_t size);
 /* Socket cookie in a slot, -ENOENT when empty. */
 int siosteer_sockarray_cookie(int slots_fd, __u32 slot, __u64 *cookie);
 

@@ -8,8 +8,8 @@
 #ifndef SIOSTEER_SYNCOOKIES_H
 #define SIOSTEER_SYNCOOKIES_H
 
-int syncookies_get(void);		/* value, or -errno */
-int syncookies_set(int value);		/* 0 or -errno */
-int tcp_rfc1337_get(void);		/* value, or -errno */
+int syncookies_get(void); /* value, or -errno */
+int syncookies_set(int value); /* 0 or -errno */
+int tcp_rfc1337_get(void); /* value, or -errno */
 
 #endif

@@ -10,8 +10,7 @@
 #include "pinned.h"
 #include "table.h"
 
-int loader_table_sync(int slots_fd, int tables_fd, int state_fd, const __u32 *weights,
-		      __u32 *moved)
+int loader_table_sync(int slots_fd, int tables_fd, int state_fd, const __u32 *weights, __u32 *moved)
 {
 	__u32 w[SIOSTEER_MAX_SLOTS], slot, zero = 0, next;
 	struct siosteer_state st;
@@ -36,8 +35,7 @@ int loader_table_sync(int slots_fd, int tables_fd, int state_fd, const __u32 *we
 		err = -errno;
 		goto out;
 	}
-	if (st.generation && t->generation == st.generation &&
-	    !memcmp(t->weight, w, sizeof(w))) {
+	if (st.generation && t->generation == st.generation && !memcmp(t->weight, w, sizeof(w))) {
 		err = (int)st.generation;
 		goto out;
 	}

@@ -6,11 +6,11 @@
 #include <stdbool.h>
 
 enum tc_slot {
-	TC_REPAIR = 0,	/* ingress: kept-alive connection repair, first (the TIME_WAIT
+	TC_REPAIR = 0, /* ingress: kept-alive connection repair, first (the TIME_WAIT
 			 * program ends the chain for what it passes) */
-	TC_LEARN = 1,	/* egress: the learner */
-	TC_GATE = 2,	/* ingress: the gate, with --gate tc */
-	TC_TW = 3,	/* ingress: TIME_WAIT collisions, after the gate */
+	TC_LEARN = 1, /* egress: the learner */
+	TC_GATE = 2, /* ingress: the gate, with --gate tc */
+	TC_TW = 3, /* ingress: TIME_WAIT collisions, after the gate */
 };
 
 /* Make sure the interface has a clsact qdisc: 1 if we created it, 0 if it was there, or

@@ -137,9 +137,11 @@ static void mk6(struct pkt *p, const char *name, __u16 dport, bool drop)
 static int listener(int family, __u16 port)
 {
 	int fd = socket(family, SOCK_STREAM, 0), one = 1;
-	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
 				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 
 	if (fd < 0)
@@ -147,8 +149,8 @@ static int listener(int family, __u16 port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if ((family == AF_INET ? bind(fd, (struct sockaddr *)&a4, sizeof(a4))
-			       : bind(fd, (struct sockaddr *)&a6, sizeof(a6))) ||
+	if ((family == AF_INET ? bind(fd, (struct sockaddr *)&a4, sizeof(a4)) :
+				 bind(fd, (struct sockaddr *)&a6, sizeof(a6))) ||
 	    listen(fd, 16)) {
 		close(fd);
 		return -1;
@@ -267,8 +269,10 @@ int main(int argc, char **argv)
 	l4 = listener(AF_INET, (__u16)port);
 	l6 = listener(AF_INET6, (__u16)port);
 	if (l4 < 0)
-		fprintf(stderr, "gate-bench: no listener on 127.0.0.1:%lu (%s): ack-listen will "
-				"not take the drop path\n", port, strerror(errno));
+		fprintf(stderr,
+			"gate-bench: no listener on 127.0.0.1:%lu (%s): ack-listen will "
+			"not take the drop path\n",
+			port, strerror(errno));
 
 	mk4(&pkts[n++], "other-port", IPPROTO_TCP, (__u16)(port + 1), true, false, 0, false);
 	mk4(&pkts[n++], "ack-listen", IPPROTO_TCP, (__u16)port, true, false, 0, l4 >= 0);
@@ -305,8 +309,8 @@ int main(int argc, char **argv)
 	}
 	for (v = 0; v < 2; v++) {
 		bool xdp = v == 0;
-		int fd = bpf_program__fd(xdp ? skel->progs.siosteer_gate_xdp
-					    : skel->progs.siosteer_gate_tc);
+		int fd = bpf_program__fd(xdp ? skel->progs.siosteer_gate_xdp :
+					       skel->progs.siosteer_gate_tc);
 
 		for (i = 0; i < n; i++) {
 			__u32 ret = 0, ns = 0;
@@ -326,7 +330,8 @@ int main(int argc, char **argv)
 			       (dropped || ret == (xdp ? (__u32)XDP_PASS : TC_PASS));
 			ok &= good;
 			if (sns >= 0)
-				snprintf(sbuf, sizeof(sbuf), json ? ",\"stats_ns\":%.1f" : "%.1f", sns);
+				snprintf(sbuf, sizeof(sbuf), json ? ",\"stats_ns\":%.1f" : "%.1f",
+					 sns);
 			if (json)
 				printf("%s{\"packet\":\"%s\",\"hook\":\"%s\",\"ns_per_packet\":%u%s,"
 				       "\"verdict\":\"%s\",\"expected\":%s}",

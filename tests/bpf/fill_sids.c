@@ -35,8 +35,7 @@
 #include "siosteer.h"
 #include "sid_parse.h"
 
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static __u64 splitmix64(__u64 x)
 {
@@ -94,10 +93,14 @@ static long count_entries(int fd)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "map", required_argument, NULL, 'm' },	{ "count", required_argument, NULL, 'n' },
-		{ "slots", required_argument, NULL, 'k' },	{ "seed", required_argument, NULL, 's' },
-		{ "batch", required_argument, NULL, 'b' },	{ "check-last", required_argument, NULL, 'L' },
-		{ "check-first", required_argument, NULL, 'F' }, { "blocks", required_argument, NULL, 'B' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "slots", required_argument, NULL, 'k' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "check-last", required_argument, NULL, 'L' },
+		{ "check-first", required_argument, NULL, 'F' },
+		{ "blocks", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
@@ -107,21 +110,39 @@ int main(int argc, char **argv)
 	__u32 info_len = sizeof(info);
 	struct siosteer_sid *keys;
 	struct siosteer_sid_owner *vals, v;
-	long i, j, errors = 0, last_present = 0, first_present = 0, entries, *blk_present, *blk_size;
+	long i, j, errors = 0, last_present = 0, first_present = 0, entries, *blk_present,
+		   *blk_size;
 	int fd, opt, batch_ok = 1, batch_errno = 0;
 	double t0, fill_s, now_boot;
 
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'm': path = optarg; break;
-		case 'n': count = strtol(optarg, NULL, 0); break;
-		case 'k': slots = strtol(optarg, NULL, 0); break;
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 'b': batch = strtol(optarg, NULL, 0); break;
-		case 'L': check_last = strtol(optarg, NULL, 0); break;
-		case 'F': check_first = strtol(optarg, NULL, 0); break;
-		case 'B': blocks = strtol(optarg, NULL, 0); break;
-		default: usage();
+		case 'm':
+			path = optarg;
+			break;
+		case 'n':
+			count = strtol(optarg, NULL, 0);
+			break;
+		case 'k':
+			slots = strtol(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			batch = strtol(optarg, NULL, 0);
+			break;
+		case 'L':
+			check_last = strtol(optarg, NULL, 0);
+			break;
+		case 'F':
+			check_first = strtol(optarg, NULL, 0);
+			break;
+		case 'B':
+			blocks = strtol(optarg, NULL, 0);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!path || count <= 0 || count > (1L << 24) || slots < 1 || slots > SIOSTEER_MAX_SLOTS ||
@@ -172,11 +193,12 @@ int main(int argc, char **argv)
 				continue;
 			/* Refused outright (old kernel / map type): fall back for good. */
 			batch_errno = errno;
-			if (done == 0 && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
+			if (done == 0 &&
+			    (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP)) {
 				batch_ok = 0;
 			} else {
 				errors++;
-				j = done;	/* retry the rest one by one */
+				j = done; /* retry the rest one by one */
 				for (; j < n; j++)
 					if (bpf_map_update_elem(fd, &keys[j], &vals[j], BPF_ANY))
 						errors++;

@@ -32,7 +32,7 @@
 #include "sid_parse.h"
 
 #define PAYLOAD_OFF 14
-#define CHUNK	    32
+#define CHUNK       32
 
 struct req_scratch {
 	struct sio_req_buf w;
@@ -44,8 +44,8 @@ struct resp_scratch {
 /* What one run found; index 0 of `results`. */
 struct sid_parse_result {
 	__u32 payload_len; /* bytes after the dummy header */
-	__u32 req_len;	   /* bytes loaded into the request window */
-	__u32 resp_len;	   /* bytes loaded into the response window */
+	__u32 req_len; /* bytes loaded into the request window */
+	__u32 resp_len; /* bytes loaded into the response window */
 	__s32 req, open, ws;
 	struct siosteer_sid req_sid, open_sid, ws_sid;
 };
@@ -72,28 +72,28 @@ struct {
 } results SEC(".maps");
 
 /* Up to `window` payload bytes into buf; returns how many are valid. */
-#define DEFINE_XDP_LOAD(name, window)                                                              \
-	static __always_inline __u32 name(struct xdp_md *ctx, __u8 *buf, __u32 avail)              \
-	{                                                                                          \
-		__u32 n = 0, i, rem;                                                               \
-                                                                                                   \
-		if (avail > (window))                                                              \
-			avail = (window);                                                          \
-		for (i = 0; i < (window) / CHUNK; i++) {                                           \
-			if (n + CHUNK > avail)                                                     \
-				break;                                                             \
-			if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, CHUNK))              \
-				return n;                                                          \
-			n += CHUNK;                                                                \
-		}                                                                                  \
-		if (n > (window)-CHUNK)                                                            \
-			return n;                                                                  \
-		rem = (avail - n) & (CHUNK - 1);                                                   \
-		if (rem == 0)                                                                      \
-			return n;                                                                  \
-		if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, rem))                        \
-			return n;                                                                  \
-		return n + rem;                                                                    \
+#define DEFINE_XDP_LOAD(name, window)                                                 \
+	static __always_inline __u32 name(struct xdp_md *ctx, __u8 *buf, __u32 avail) \
+	{                                                                             \
+		__u32 n = 0, i, rem;                                                  \
+                                                                                      \
+		if (avail > (window))                                                 \
+			avail = (window);                                             \
+		for (i = 0; i < (window) / CHUNK; i++) {                              \
+			if (n + CHUNK > avail)                                        \
+				break;                                                \
+			if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, CHUNK)) \
+				return n;                                             \
+			n += CHUNK;                                                   \
+		}                                                                     \
+		if (n > (window)-CHUNK)                                               \
+			return n;                                                     \
+		rem = (avail - n) & (CHUNK - 1);                                      \
+		if (rem == 0)                                                         \
+			return n;                                                     \
+		if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, rem))           \
+			return n;                                                     \
+		return n + rem;                                                       \
 	}
 
 DEFINE_XDP_LOAD(load_req, SIOSTEER_REQ_WINDOW)

@@ -42,16 +42,16 @@
 #include "addr_hash.h"
 #include "maglev.h"
 
-#define M	SIOSTEER_MAGLEV_SIZE
+#define M       SIOSTEER_MAGLEV_SIZE
 #define NLISTEN 5
-#define PORT	7462
-#define NADDR	60 /* 127.0.0.10 .. 127.0.0.69 */
-#define ROUNDS	3  /* connections per address and phase */
+#define PORT    7462
+#define NADDR   60 /* 127.0.0.10 .. 127.0.0.69 */
+#define ROUNDS  3 /* connections per address and phase */
 
 static int passed, failed;
 
 static void check(bool ok, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static void check(bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -74,7 +74,7 @@ static struct siosteer_table table;
 
 static int lo_up(void)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
 
 	strcpy(ifr.ifr_name, "lo");
@@ -88,7 +88,7 @@ static int lo_up(void)
 
 static int listener(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -101,7 +101,7 @@ static int listener(void)
 static struct siosteer_counters counters(void)
 {
 	int ncpu = libbpf_num_possible_cpus(), cpu;
-	struct siosteer_counters sum = {0}, *per = calloc(ncpu, sizeof(*per));
+	struct siosteer_counters sum = { 0 }, *per = calloc(ncpu, sizeof(*per));
 	__u32 zero = 0;
 	size_t i;
 
@@ -126,8 +126,8 @@ static __u32 hash_of(__u32 addr_be)
 /* Connect from `addr`; the slot whose listener got it (accepted and closed), or -1. */
 static int connect_from(__u32 addr)
 {
-	struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = addr};
-	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(PORT)};
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = addr };
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	struct epoll_event ev;
 	int c = socket(AF_INET, SOCK_STREAM, 0), n, slot = -1;
 
@@ -188,7 +188,7 @@ static void phase(const char *name, int gone, __u64 *want_selected, __u64 *want_
 			int got = connect_from(a);
 
 			if (got != want) {
-				struct in_addr ia = {a};
+				struct in_addr ia = { a };
 
 				if (wrong++ < 10)
 					printf("  %s: %s (bucket %u) went to slot %d, table says "
@@ -235,7 +235,7 @@ static void check_counters(const char *name, const __u64 *want_selected, __u64 w
 
 static int write_table(__u32 idx, __u32 generation)
 {
-	struct siosteer_state st = {.active = idx, .generation = generation};
+	struct siosteer_state st = { .active = idx, .generation = generation };
 	__u32 zero = 0;
 
 	table.generation = generation;
@@ -247,9 +247,9 @@ static int write_table(__u32 idx, __u32 generation)
 
 static void run(const char *obj_path)
 {
-	__u64 want_sel[SIOSTEER_MAX_SLOTS] = {0}, want_fb = 0, runs;
-	__u32 w[SIOSTEER_MAX_SLOTS] = {0}, i;
-	int per_slot[NLISTEN] = {0}, gone, moved, prog_fd, err;
+	__u64 want_sel[SIOSTEER_MAX_SLOTS] = { 0 }, want_fb = 0, runs;
+	__u32 w[SIOSTEER_MAX_SLOTS] = { 0 }, i;
+	int per_slot[NLISTEN] = { 0 }, gone, moved, prog_fd, err;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct epoll_event ev;
@@ -284,7 +284,7 @@ static void run(const char *obj_path)
 
 		lfd[i] = listener();
 		fd = (__u64)lfd[i];
-		ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = i};
+		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = i };
 		if (lfd[i] < 0 || bpf_map_update_elem(slots_fd, &i, &fd, BPF_ANY) ||
 		    epoll_ctl(epfd, EPOLL_CTL_ADD, lfd[i], &ev)) {
 			check(false, "listener", "slot %u: %s", i, strerror(errno));

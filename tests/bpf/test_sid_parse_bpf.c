@@ -44,8 +44,8 @@ struct sid_parse_result {
 	struct siosteer_sid req_sid, open_sid, ws_sid;
 };
 
-static const char *const progs[] = {"sid_parse_inline", "sid_parse_global"};
-#define NPROGS	 2
+static const char *const progs[] = { "sid_parse_inline", "sid_parse_global" };
+#define NPROGS   2
 #define LOG_SIZE (1 << 20)
 
 static char pkt[PAYLOAD_OFF + 16384];
@@ -62,7 +62,7 @@ static int run_one(int prog_fd, int map_fd, const char *prog, const char *name, 
 		   size_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	struct sid_parse_result k = {0};
+	struct sid_parse_result k = { 0 };
 	struct siosteer_sid u_req, u_open, u_ws;
 	int r_req, r_open, r_ws, err;
 	__u32 zero = 0;
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	err = bpf_object__load(obj);
 	for (p = 0; p < NPROGS; p++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[p]);
-		struct bpf_prog_info info = {0};
+		struct bpf_prog_info info = { 0 };
 		__u32 info_len = sizeof(info);
 		char *s = strstr(logs[p], "processed ");
 

@@ -82,7 +82,8 @@ static int set_rodata(struct bpf_object *obj, const char *var, const void *val, 
 	size_t sz = 0;
 	int id, i;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		const char *n = bpf_map__name(map);
 
 		if (strlen(n) >= 7 && !strcmp(n + strlen(n) - 7, ".rodata")) {

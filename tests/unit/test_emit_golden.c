@@ -45,10 +45,10 @@ struct golden {
 	const char *event;
 	const char *args[32];
 	size_t nargs;
-	int sizes;	      /* arguments built by sizes_args() */
+	int sizes; /* arguments built by sizes_args() */
 	const char *rooms[4]; /* join, leave */
 	size_t nrooms;
-	size_t npacked;	    /* OP_PACKED: msgpack objects in packed */
+	size_t npacked; /* OP_PACKED: msgpack objects in packed */
 	const char *packed; /* hex, as golden */
 	const char *channel;
 	const char *hex; /* what the Node emitter published; runs as (HH*N) */
@@ -61,7 +61,7 @@ struct golden {
 static int passed, failed;
 
 static void check(bool ok, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static void check(bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -112,7 +112,7 @@ static unsigned char *unhex(const char *h, size_t *len)
  * a map of 20 (what redis_emit.sh's Python builds). */
 static size_t sizes_args(char **a)
 {
-	static const size_t slen[] = {31, 32, 255, 256, 70000};
+	static const size_t slen[] = { 31, 32, 255, 256, 70000 };
 	size_t i, n = 0;
 	char *p;
 
@@ -240,7 +240,7 @@ static void refuse(const char *what, const char *key, const struct siosteer_emit
 	char *ch = NULL, *msg = NULL, err[256] = "";
 	size_t len = 0;
 	int rc =
-	    siosteer_emit_encode(key, t, event, args, nargs, &ch, &msg, &len, err, sizeof(err));
+		siosteer_emit_encode(key, t, event, args, nargs, &ch, &msg, &len, err, sizeof(err));
 
 	check(rc == -1 && strstr(err, want), what, "rc %d err '%s', want -1 and '%s'", rc, err,
 	      want);
@@ -252,13 +252,15 @@ static void refuse(const char *what, const char *key, const struct siosteer_emit
 
 static void part_a_errors_and_keys(void)
 {
-	static const char *const reserved[] = {"connect",	"connect_error", "disconnect",
-					       "disconnecting", "newListener",	 "removeListener"};
-	const char *bad_json[] = {"1", "{\"a\":"};
-	const char *bare[] = {"hello"};
-	const char *one[] = {"1"};
-	const char *rooms[] = {"r"};
-	struct siosteer_emit_target t = {.rooms = rooms, .nrooms = 1};
+	static const char *const reserved[] = {
+		"connect",       "connect_error", "disconnect",
+		"disconnecting", "newListener",   "removeListener"
+	};
+	const char *bad_json[] = { "1", "{\"a\":" };
+	const char *bare[] = { "hello" };
+	const char *one[] = { "1" };
+	const char *rooms[] = { "r" };
+	struct siosteer_emit_target t = { .rooms = rooms, .nrooms = 1 };
 	char longnsp[1100], *ch = NULL, *msg = NULL, err[256];
 	size_t len, i;
 
@@ -313,7 +315,7 @@ static void stop_redis(void)
 		redis_pid = -1;
 	}
 	if (tmpdir[0]) {
-		const char *files[] = {"redis.conf", "redis.sock", "redis.log"};
+		const char *files[] = { "redis.conf", "redis.sock", "redis.log" };
 
 		for (size_t i = 0; i < 3; i++) {
 			snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
@@ -355,7 +357,7 @@ static redisContext *start_redis(char *sock, size_t socklen)
 		_exit(127);
 	}
 	for (i = 0; i < 100; i++) {
-		struct timeval tv = {1, 0};
+		struct timeval tv = { 1, 0 };
 
 		usleep(50000);
 		c = redisConnectUnixWithTimeout(sock, tv);
@@ -470,25 +472,25 @@ static void part_b(void)
 	}
 	/* Refusals of the API itself (no message published). */
 	{
-		const char *none[1] = {0};
-		struct siosteer_emit_target t = {0};
-		unsigned char half[] = {0x92, 0x01}; /* an array of 2 with one element */
-		unsigned char extra[] = {0x01, 0x02};
+		const char *none[1] = { 0 };
+		struct siosteer_emit_target t = { 0 };
+		unsigned char half[] = { 0x92, 0x01 }; /* an array of 2 with one element */
+		unsigned char extra[] = { 0x01, 0x02 };
 
 		check(siosteer_sockets_join(e, &t, none, 0) == -1 &&
-			  strstr(siosteer_emitter_error(e), "no room to join"),
+			      strstr(siosteer_emitter_error(e), "no room to join"),
 		      "join without rooms", "error '%s'", siosteer_emitter_error(e));
 		check(siosteer_sockets_leave(e, &t, none, 0) == -1 &&
-			  strstr(siosteer_emitter_error(e), "no room to leave"),
+			      strstr(siosteer_emitter_error(e), "no room to leave"),
 		      "leave without rooms", "error '%s'", siosteer_emitter_error(e));
 		check(siosteer_emit_packed(e, &t, "ev", half, sizeof(half), 1) == -1 &&
-			  strstr(siosteer_emitter_error(e), "object 1 is not whole msgpack"),
+			      strstr(siosteer_emitter_error(e), "object 1 is not whole msgpack"),
 		      "packed: cut object", "error '%s'", siosteer_emitter_error(e));
 		check(siosteer_emit_packed(e, &t, "ev", extra, sizeof(extra), 1) == -1 &&
-			  strstr(siosteer_emitter_error(e), "1 bytes after 1 objects"),
+			      strstr(siosteer_emitter_error(e), "1 bytes after 1 objects"),
 		      "packed: trailing bytes", "error '%s'", siosteer_emitter_error(e));
 		check(siosteer_server_side_emit(e, NULL, "", none, 0) == -1 &&
-			  strstr(siosteer_emitter_error(e), "no event name"),
+			      strstr(siosteer_emitter_error(e), "no event name"),
 		      "serverSideEmit without event", "error '%s'", siosteer_emitter_error(e));
 	}
 	siosteer_emitter_close(e);

@@ -35,10 +35,10 @@ struct sid_case {
 	enum sid_kind kind;
 	const char *in;
 	size_t len;
-	int want;	 /* REQ: sio_parse_request; RESP: sio_parse_open */
-	int want_ws;	 /* RESP: sio_parse_ws_open */
+	int want; /* REQ: sio_parse_request; RESP: sio_parse_open */
+	int want_ws; /* RESP: sio_parse_ws_open */
 	const char *sid; /* the sid wherever SID_FOUND is expected */
-	int gen;	 /* != 0: input built by sid_case_input() */
+	int gen; /* != 0: input built by sid_case_input() */
 };
 
 #define IN(x) x, sizeof(x) - 1
@@ -476,7 +476,7 @@ static size_t sid_case_input(const struct sid_case *c, char *buf, size_t cap, co
 		n += 700;
 		n += (size_t)snprintf(buf + n, cap - n, "?EIO=4&sid=" SID20 " HTTP/1.1\r\n\r\n");
 		return n;
-	case GEN_REQ_EDGE_IN:  /* the ' ' after the sid is byte WINDOW - 1 */
+	case GEN_REQ_EDGE_IN: /* the ' ' after the sid is byte WINDOW - 1 */
 	case GEN_REQ_EDGE_OUT: /* ... or byte WINDOW */
 		pad = SIOSTEER_REQ_WINDOW - 1 - strlen("GET /?pad=&sid=" SID20) +
 		      (c->gen == GEN_REQ_EDGE_OUT);
@@ -491,7 +491,7 @@ static size_t sid_case_input(const struct sid_case *c, char *buf, size_t cap, co
 		n += 2000;
 		n += (size_t)snprintf(buf + n, cap - n, "\r\n\r\n" OPEN4(SID20));
 		return n;
-	case GEN_RESP_EDGE_IN:	/* the sid's closing quote is byte WINDOW - 1 */
+	case GEN_RESP_EDGE_IN: /* the sid's closing quote is byte WINDOW - 1 */
 	case GEN_RESP_EDGE_OUT: /* ... or byte WINDOW */
 		pad = SIOSTEER_RESP_WINDOW - 1 -
 		      strlen("HTTP/1.1 200 OK\r\nX-Pad: \r\n\r\n0{\"sid\":\"" SID20) +
@@ -508,14 +508,14 @@ static size_t sid_case_input(const struct sid_case *c, char *buf, size_t cap, co
 
 #ifndef SID_CASES_ONLY
 
-#define WINDOW_MAX                                                                                 \
+#define WINDOW_MAX \
 	(SIOSTEER_REQ_WINDOW > SIOSTEER_RESP_WINDOW ? SIOSTEER_REQ_WINDOW : SIOSTEER_RESP_WINDOW)
 
 static int passed, failed;
 
 enum parser { P_REQ, P_OPEN, P_WS, P_BODY };
-static const char *const parser_name[] = {"sio_parse_request", "sio_parse_open",
-					  "sio_parse_ws_open", "sio_parse_body"};
+static const char *const parser_name[] = { "sio_parse_request", "sio_parse_open",
+					   "sio_parse_ws_open", "sio_parse_body" };
 
 static int call(enum parser p, const void *buf, size_t len, struct siosteer_sid *sid)
 {
@@ -572,8 +572,8 @@ static int check_one(const struct sid_case *c, const char *in, size_t len, enum 
 		struct sio_resp_buf resp;
 		char b[WINDOW_MAX];
 	} win;
-	static const char *const garbage[] = {"\377", "&sid=STALEstale0123&",
-					      "HTTP/1.1 200 OK\r\n\r\n0{\"sid\":\"STALE\""};
+	static const char *const garbage[] = { "\377", "&sid=STALEstale0123&",
+					       "HTTP/1.1 200 OK\r\n\r\n0{\"sid\":\"STALE\"" };
 	size_t window = p == P_REQ ? SIOSTEER_REQ_WINDOW : SIOSTEER_RESP_WINDOW;
 	size_t n = len < window ? len : window, l, g, k, v, d;
 	struct siosteer_sid sid, sid2;
@@ -597,8 +597,8 @@ static int check_one(const struct sid_case *c, const char *in, size_t len, enum 
 		for (k = 0; k < sizeof(win.b); k++)
 			win.b[k] = garbage[g][k % strlen(garbage[g])];
 		memcpy(win.b, in, n);
-		r2 = p == P_REQ ? (int)sio_parse_request(&win.req, (__u32)len, &sid2)
-				: call(p, &win.resp, len, &sid2);
+		r2 = p == P_REQ ? (int)sio_parse_request(&win.req, (__u32)len, &sid2) :
+				  call(p, &win.resp, len, &sid2);
 		if (r2 != r || memcmp(&sid, &sid2, sizeof(sid))) {
 			printf("FAIL %s: %s: stale bytes past len changed the result (%s)\n",
 			       c->name, parser_name[p], sio_parse_result_str(r2));
@@ -637,13 +637,13 @@ static int check_one(const struct sid_case *c, const char *in, size_t len, enum 
 		r2 = run(p, in, l, &sid2);
 		bad = hygiene(r2, &sid2);
 		if (!*bad && r == SID_FOUND)
-			bad = l > d    ? (r2 == SID_FOUND && !memcmp(&sid, &sid2, sizeof(sid))
-					      ? ""
-					      : "want the sid")
-			      : l >= v ? (r2 == TRUNCATED ? "" : "want TRUNCATED")
-				       : (r2 == NOT_HTTP || r2 == SID_ABSENT
-					      ? ""
-					      : "want NOT_HTTP or SID_ABSENT");
+			bad = l > d  ? (r2 == SID_FOUND && !memcmp(&sid, &sid2, sizeof(sid)) ?
+						"" :
+						"want the sid") :
+			      l >= v ? (r2 == TRUNCATED ? "" : "want TRUNCATED") :
+				       (r2 == NOT_HTTP || r2 == SID_ABSENT ?
+						"" :
+						"want NOT_HTTP or SID_ABSENT");
 		else if (!*bad && r2 == SID_FOUND)
 			bad = "a sid the whole input does not have";
 		if (*bad) {
@@ -666,42 +666,49 @@ static int check_one(const struct sid_case *c, const char *in, size_t len, enum 
  */
 static const struct {
 	const char *name, *head, *body;
-	int next;	/* sio_parse_open_next's *next for head */
-	int want;	/* sio_parse_body on body */
+	int next; /* sio_parse_open_next's *next for head */
+	int want; /* sio_parse_body on body */
 	const char *sid;
 } split_cases[] = {
-	{ "uvicorn: chunked body next", "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 12:00:00 GMT\r\n"
+	{ "uvicorn: chunked body next",
+	  "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 12:00:00 GMT\r\n"
 	  "server: uvicorn\r\ncontent-type: text/plain; charset=UTF-8\r\ntransfer-encoding: chunked\r\n\r\n",
-	  "61\r\n0{\"sid\":\"" SID20 "\",\"upgrades\":[\"websocket\"],\"pingTimeout\":20000,\"pingInterval\":25000}\r\n",
+	  "61\r\n0{\"sid\":\"" SID20
+	  "\",\"upgrades\":[\"websocket\"],\"pingTimeout\":20000,\"pingInterval\":25000}\r\n",
 	  1, SID_FOUND, SID20 },
-	{ "aiohttp: content-length body next", "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	{ "aiohttp: content-length body next",
+	  "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	  "Content-Length: 97\r\nDate: Thu, 03 Dec 2026 12:00:00 GMT\r\nServer: Python/3.11 aiohttp/3.8.4\r\n\r\n",
 	  OPEN4(SID20), 1, SID_FOUND, SID20 },
 	{ "101, frame next", H101, WS118 OPEN4(SID20), 1, SID_FOUND, SID20 },
-	{ "EIO=3 body next", "HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n",
-	  "96:" OPEN4(SID20), 1, SID_FOUND, SID20 },
+	{ "EIO=3 body next", "HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n", "96:" OPEN4(SID20),
+	  1, SID_FOUND, SID20 },
 	{ "socket.io CONNECT next", "HTTP/1.1 200 OK\r\nContent-Length: 32\r\n\r\n",
 	  "40{\"sid\":\"abcdefghij0123456789\"}", 1, SID_ABSENT, NULL },
-	{ "ping body next", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n", "2", 1, SID_ABSENT, NULL },
-	{ "404: nothing next", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n", "not found", 0,
-	  SID_ABSENT, NULL },
-	{ "body in the same segment: nothing next", H200 OPEN4(SID20), "", 0, SID_ABSENT, NULL },
-	{ "headers cut: nothing next", "HTTP/1.1 200 OK\r\nContent-Length: 97\r\n", "", 0, SID_ABSENT,
+	{ "ping body next", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n", "2", 1, SID_ABSENT,
 	  NULL },
+	{ "404: nothing next", "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n", "not found",
+	  0, SID_ABSENT, NULL },
+	{ "body in the same segment: nothing next", H200 OPEN4(SID20), "", 0, SID_ABSENT, NULL },
+	{ "headers cut: nothing next", "HTTP/1.1 200 OK\r\nContent-Length: 97\r\n", "", 0,
+	  SID_ABSENT, NULL },
 	{ "hostile body: sid too long", "HTTP/1.1 200 OK\r\n\r\n", "0{\"sid\":\"" SID49 "\"}", 1,
 	  SID_BAD, NULL },
-	{ "hostile body: masked frame", H101, "\201\366\001\002\003\004" OPEN4(SID20), 1, SID_ABSENT,
-	  NULL },
+	{ "hostile body: masked frame", H101, "\201\366\001\002\003\004" OPEN4(SID20), 1,
+	  SID_ABSENT, NULL },
 };
 
 static int check_split(size_t i)
 {
-	struct sid_case c = { .name = split_cases[i].name, .kind = RESP, .sid = split_cases[i].sid };
+	struct sid_case c = { .name = split_cases[i].name,
+			      .kind = RESP,
+			      .sid = split_cases[i].sid };
 	struct siosteer_sid sid;
 	__u32 next = 7;
 	int r;
 
-	r = sio_parse_open_next(split_cases[i].head, (__u32)strlen(split_cases[i].head), &sid, &next);
+	r = sio_parse_open_next(split_cases[i].head, (__u32)strlen(split_cases[i].head), &sid,
+				&next);
 	if ((int)next != split_cases[i].next || (next && r != SID_ABSENT)) {
 		printf("FAIL %s: sio_parse_open_next gave %s, next %u; want next %d\n", c.name,
 		       sio_parse_result_str(r), next, split_cases[i].next);

@@ -67,8 +67,8 @@ const char *bridge_default_node(void)
 
 int bridge_key(char *buf, size_t len, const char *cluster, const char *kind, const char *name)
 {
-	int n = name ? snprintf(buf, len, "siosteer:%s:%s:%s", cluster, kind, name)
-		     : snprintf(buf, len, "siosteer:%s:%s", cluster, kind);
+	int n = name ? snprintf(buf, len, "siosteer:%s:%s:%s", cluster, kind, name) :
+		       snprintf(buf, len, "siosteer:%s:%s", cluster, kind);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

@@ -24,22 +24,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define BRIDGE_HEARTBEAT_S   1.0	/* membership record and directory scan period */
-#define BRIDGE_NODE_TTL_MS   5000	/* a node silent this long disappears */
-#define BRIDGE_SID_TTL_S     60.0	/* default directory TTL; renewed every third of it */
-#define BRIDGE_QUEUE_MAX     65536	/* directory updates held while Redis is away */
+#define BRIDGE_HEARTBEAT_S   1.0 /* membership record and directory scan period */
+#define BRIDGE_NODE_TTL_MS   5000 /* a node silent this long disappears */
+#define BRIDGE_SID_TTL_S     60.0 /* default directory TTL; renewed every third of it */
+#define BRIDGE_QUEUE_MAX     65536 /* directory updates held while Redis is away */
 #define BRIDGE_BACKOFF_MIN_S 0.1
-#define BRIDGE_BACKOFF_MAX_S 2.0	/* retry at least this often: a returning Redis is
+#define BRIDGE_BACKOFF_MAX_S \
+	2.0 /* retry at least this often: a returning Redis is
 					 * repopulated within ~2 s plus the resync */
-#define BRIDGE_NAME_MAX	     63
+#define BRIDGE_NAME_MAX 63
 
 struct bridge_opts {
-	const char *url;	/* redis://... or unix://... */
+	const char *url; /* redis://... or unix://... */
 	const char *cluster;
 	const char *node;
-	const char *pin_root;	/* resolved */
+	const char *pin_root; /* resolved */
 	unsigned port;
-	double sid_ttl;		/* seconds; 0: BRIDGE_SID_TTL_S */
+	double sid_ttl; /* seconds; 0: BRIDGE_SID_TTL_S */
 };
 
 struct bridge;

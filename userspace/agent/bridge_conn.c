@@ -51,7 +51,8 @@ void br_failed(struct bridge *b, const char *why)
 		b->backoff = BRIDGE_BACKOFF_MIN_S;
 	} else if (b->st.state == SIOSTEER_BRIDGE_CONNECTING) {
 		log_warn("redis: cannot reach %s (%s); steering goes on without it, retrying "
-			 "every %.0f s at most", b->where, why, BRIDGE_BACKOFF_MAX_S);
+			 "every %.0f s at most",
+			 b->where, why, BRIDGE_BACKOFF_MAX_S);
 		b->down_since = now;
 	} else {
 		log_debug("redis: still unreachable: %s", why);

@@ -23,8 +23,8 @@ static bool for_me(const struct bridge *b, const char *node, json_int_t port)
 }
 
 /* Parse a control message; 1 if it is for us (c filled), 0 if not, -1 if malformed. */
-static int parse_control(const struct bridge *b, const char *text, size_t len,
-			 struct ctl_change *c, char *id, size_t idlen, char *from, size_t fromlen)
+static int parse_control(const struct bridge *b, const char *text, size_t len, struct ctl_change *c,
+			 char *id, size_t idlen, char *from, size_t fromlen)
 {
 	const char *op = NULL, *node = NULL, *rid = "", *who = "";
 	json_int_t port = 0, slot = -1, weight = 0, ts = 0;

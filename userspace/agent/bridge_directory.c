@@ -23,7 +23,7 @@ static void put_sid(struct bridge *b, const char *sid, unsigned len, __u32 slot,
 		      "{\"node\":\"%s\",\"port\":%u,\"slot\":%u,\"pid\":%u,\"learned\":%llu}",
 		      b->node, b->port, slot, pid, (unsigned long long)learned_ms);
 	br_pipe_add(b, "SET %b %b PX %lld", key, (size_t)kl, val, (size_t)vl,
-		 (long long)(b->sid_ttl * 1000));
+		    (long long)(b->sid_ttl * 1000));
 }
 
 static void enqueue(struct bridge *b, const struct dir_item *it)
@@ -144,7 +144,8 @@ void br_scan_sids(struct bridge *b)
 				key = next;
 				prev = &key;
 				if (!bpf_map_lookup_elem(b->sids_fd, &key, &v))
-					scan_entry(b, &key, &v, new_ns, margin_ns, bucket, nbuckets);
+					scan_entry(b, &key, &v, new_ns, margin_ns, bucket,
+						   nbuckets);
 			}
 			break;
 		}

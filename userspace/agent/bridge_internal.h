@@ -39,7 +39,7 @@ struct dir_item {
 struct slot_view {
 	struct siosteer_owner owner;
 	bool live;
-	__u64 sessions;		/* learned sids of this slot in the map */
+	__u64 sessions; /* learned sids of this slot in the map */
 	double conn_rate, new_rate;
 };
 
@@ -57,7 +57,7 @@ struct bridge {
 	atomic_bool stop;
 
 	redisContext *cmd, *sub;
-	int pending;		/* pipelined commands whose replies are unread */
+	int pending; /* pipelined commands whose replies are unread */
 	double next_try, backoff, down_since;
 
 	struct siosteer_pinned p;
@@ -67,14 +67,14 @@ struct bridge {
 	struct siosteer_state state;
 
 	/* directory */
-	__u64 prev_scan_ns;	/* CLOCK_BOOTTIME when the previous scan started */
+	__u64 prev_scan_ns; /* CLOCK_BOOTTIME when the previous scan started */
 	unsigned tick;
 	bool resync;
 	struct dir_item *q;
 	size_t qhead, qlen;
 	struct siosteer_sid *scan_keys;
 	struct siosteer_sid_owner *scan_vals;
-	double boot_to_unix_ms;	/* add to learned_ns/1e6 */
+	double boot_to_unix_ms; /* add to learned_ns/1e6 */
 
 	/* load */
 	struct slot_view slot[SIOSTEER_MAX_SLOTS];

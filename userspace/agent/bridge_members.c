@@ -75,9 +75,10 @@ static json_t *membership(struct bridge *b, __u64 now_ms)
 	json_object_set_new(o, "node", json_string(b->node));
 	json_object_set_new(o, "cluster", json_string(b->cluster));
 	json_object_set_new(o, "port", json_integer(b->port));
-	json_object_set_new(o, "mode", json_string(b->meta.mode == SIOSTEER_MODE_RUN ? "run"
-										    : "attach"));
-	json_object_set_new(o, "key", json_string(b->meta.key == SIOSTEER_KEY_SID ? "sid" : "addr"));
+	json_object_set_new(o, "mode",
+			    json_string(b->meta.mode == SIOSTEER_MODE_RUN ? "run" : "attach"));
+	json_object_set_new(o, "key",
+			    json_string(b->meta.key == SIOSTEER_KEY_SID ? "sid" : "addr"));
 	if (b->meta.key == SIOSTEER_KEY_SID)
 		json_object_set_new(o, "place", json_string(place[b->meta.place % 3]));
 	json_object_set_new(o, "agent_pid", json_integer(b->meta.agent_pid));
@@ -96,14 +97,15 @@ static json_t *membership(struct bridge *b, __u64 now_ms)
 		s = json_object();
 		json_object_set_new(s, "slot", json_integer(slot));
 		json_object_set_new(s, "pid", json_integer(v->owner.pid));
-		json_object_set_new(s, "command", json_stringn(v->owner.comm,
-							       strnlen(v->owner.comm,
-								       sizeof(v->owner.comm))));
+		json_object_set_new(
+			s, "command",
+			json_stringn(v->owner.comm, strnlen(v->owner.comm, sizeof(v->owner.comm))));
 		json_object_set_new(s, "listening", json_boolean(v->live));
 		json_object_set_new(s, "weight",
 				    json_integer(b->ctl[slot].weight ? b->ctl[slot].weight : 1));
-		json_object_set_new(s, "drained", json_boolean(b->ctl[slot].drained ||
-							       b->ctl[SIOSTEER_CONTROL_PORT].drained));
+		json_object_set_new(s, "drained",
+				    json_boolean(b->ctl[slot].drained ||
+						 b->ctl[SIOSTEER_CONTROL_PORT].drained));
 		json_object_set_new(s, "table_weight", json_integer(b->table_w[slot]));
 		json_object_set_new(s, "restarts", json_integer(v->owner.restarts));
 		if (b->meta.key == SIOSTEER_KEY_SID)
@@ -140,7 +142,7 @@ void br_heartbeat(struct bridge *b)
 	br_pipe_add(b, "ZADD %s %llu %s", b->k_nodes, (unsigned long long)now, b->member);
 	/* Members silent for an hour are history (readers skip silent ones at once). */
 	br_pipe_add(b, "ZREMRANGEBYSCORE %s -inf %llu", b->k_nodes,
-		 (unsigned long long)(now > 3600000 ? now - 3600000 : 0));
+		    (unsigned long long)(now > 3600000 ? now - 3600000 : 0));
 	free(s);
 	b->st.heartbeats++;
 }

@@ -11,8 +11,9 @@
 #include "log.h"
 #include "pinned.h"
 
-static const char *const op_names[] = { [CTL_DRAIN] = "drain", [CTL_UNDRAIN] = "undrain",
-					[CTL_WEIGHT] = "weight" };
+static const char *const op_names[] = {
+	[CTL_DRAIN] = "drain", [CTL_UNDRAIN] = "undrain", [CTL_WEIGHT] = "weight"
+};
 
 const char *ctl_op_name(enum ctl_op op)
 {
@@ -100,10 +101,12 @@ static void log_state(struct ctl_applier *a, enum ctl_weights_state st)
 	if (st == CTL_ALL_DRAINED)
 		log_warn("port %u: every live slot is drained; siosteer cannot refuse the "
 			 "connections that reach this node, so new sessions still go to all of "
-			 "them (take the node out of your load balancer)", a->port);
+			 "them (take the node out of your load balancer)",
+			 a->port);
 	else if (st == CTL_NONE_LIVE)
 		log_warn("port %u: no slot is live (every worker is gone): nothing to steer "
-			 "to until a worker listens again", a->port);
+			 "to until a worker listens again",
+			 a->port);
 	else if (a->state == CTL_NONE_LIVE)
 		log_info("port %u: a slot is live again: steering resumed", a->port);
 	a->state = st;

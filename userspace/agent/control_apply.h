@@ -19,8 +19,8 @@
 /* What siosteer_control_weights gave, told apart by why no slot has a weight. */
 enum ctl_weights_state {
 	CTL_WEIGHTS_OK = 0,
-	CTL_ALL_DRAINED,	/* live slots, every one drained: they keep their weights */
-	CTL_NONE_LIVE,		/* no slot holds a socket: nothing to steer to */
+	CTL_ALL_DRAINED, /* live slots, every one drained: they keep their weights */
+	CTL_NONE_LIVE, /* no slot holds a socket: nothing to steer to */
 };
 
 /* siosteer_control_weights, and which case it is. */
@@ -28,14 +28,14 @@ enum ctl_weights_state ctl_weights(const struct siosteer_slot_ctl *ctl, const bo
 				   __u32 *weights);
 
 struct ctl_applier {
-	int fd;			/* the control map, -1 if it could not be created */
+	int fd; /* the control map, -1 if it could not be created */
 	unsigned port;
 	bool have;
-	enum ctl_weights_state state;	/* of the last read; each change to a state
+	enum ctl_weights_state state; /* of the last read; each change to a state
 					 * other than OK is logged once */
 	struct siosteer_slot_ctl cur[SIOSTEER_CONTROL_ENTRIES];
 	__u32 w[SIOSTEER_MAX_SLOTS];
-	__u32 applied[SIOSTEER_MAX_SLOTS];	/* weights of the last sync */
+	__u32 applied[SIOSTEER_MAX_SLOTS]; /* weights of the last sync */
 	bool applied_set;
 	int gen;
 	/* The agent's loops call ctl_applier_sync every CTL_POLL_MS: it also runs this
@@ -54,11 +54,11 @@ enum ctl_op { CTL_DRAIN = 1, CTL_UNDRAIN, CTL_WEIGHT };
 
 struct ctl_change {
 	enum ctl_op op;
-	int slot;		/* -1: the whole port (node) */
-	unsigned weight;	/* CTL_WEIGHT: 1..SIOSTEER_WEIGHT_MAX */
-	__u64 ts_ns;		/* CLOCK_REALTIME when it was asked for */
+	int slot; /* -1: the whole port (node) */
+	unsigned weight; /* CTL_WEIGHT: 1..SIOSTEER_WEIGHT_MAX */
+	__u64 ts_ns; /* CLOCK_REALTIME when it was asked for */
 	enum siosteer_ctl_source source;
-	bool only_if_newer;	/* skip if the entry changed at or after ts_ns (catch-up) */
+	bool only_if_newer; /* skip if the entry changed at or after ts_ns (catch-up) */
 };
 
 /* Make the table match the control state and the live slots (siosteer_table_sync), and

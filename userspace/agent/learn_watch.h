@@ -17,17 +17,17 @@
 #include <linux/types.h>
 
 #define LW_MIN_REQUESTS 50
-#define LW_WINDOW_S	10.0
+#define LW_WINDOW_S     10.0
 
 struct learn_watch {
 	const char *root;
 	unsigned port;
-	int state;		/* 0: not looked yet, 1: sid mode, watching, -1: off */
+	int state; /* 0: not looked yet, 1: sid mode, watching, -1: off */
 	char ifname[16];
-	double next;		/* when to read the counters next */
+	double next; /* when to read the counters next */
 	bool started;
-	__u64 req0, learned0;	/* at the start of the episode (the last time learned moved) */
-	double first_req;	/* when requests came with learned standing still; 0: none yet */
+	__u64 req0, learned0; /* at the start of the episode (the last time learned moved) */
+	double first_req; /* when requests came with learned standing still; 0: none yet */
 	bool warned;
 };
 

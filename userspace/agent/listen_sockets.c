@@ -25,7 +25,8 @@ static int port_is_free(unsigned port)
 	else
 		snprintf(who, sizeof(who), "a process siosteer cannot see");
 	log_error("port %u is already listened on by %s; for workers that bind the port "
-		  "themselves use 'siosteer attach'", port, who);
+		  "themselves use 'siosteer attach'",
+		  port, who);
 	return -EADDRINUSE;
 }
 

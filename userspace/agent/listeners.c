@@ -59,8 +59,8 @@ static int dump_family(int nl, int family, __u16 port, struct listener *out, int
 			out[n].family = d->idiag_family;
 			memcpy(out[n].addr, d->id.idiag_src, sizeof(out[n].addr));
 			out[n].inode = d->idiag_inode;
-			out[n].cookie = (__u64)d->id.idiag_cookie[0] |
-					(__u64)d->id.idiag_cookie[1] << 32;
+			out[n].cookie = (__u64)d->id.idiag_cookie[0] | (__u64)d->id.idiag_cookie[1]
+									       << 32;
 			n++;
 		}
 	}

@@ -12,12 +12,12 @@
 #include <linux/types.h>
 
 struct listener {
-	int family;		/* AF_INET or AF_INET6 */
-	__u32 addr[4];		/* bound address, network order (IPv4 in addr[0]) */
+	int family; /* AF_INET or AF_INET6 */
+	__u32 addr[4]; /* bound address, network order (IPv4 in addr[0]) */
 	__u32 inode;
 	__u64 cookie;
-	pid_t pid;		/* a process holding it (lowest pid), 0 if none found */
-	int fd;			/* its fd number in that process */
+	pid_t pid; /* a process holding it (lowest pid), 0 if none found */
+	int fd; /* its fd number in that process */
 };
 
 /* TCP listeners on `port` in this netns. Returns the count (<= max) or -errno. */

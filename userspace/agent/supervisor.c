@@ -79,8 +79,8 @@ void worker_exited(struct worker *w, int status)
 		w->restart_at = mono_s() + w->backoff;
 		w->backoff = w->backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : w->backoff * 2;
 	}
-	log_info("slot %d: worker pid %d %s after %.1fs; restarting %s", w->slot, w->pid, how,
-		 ran, w->restart_at <= mono_s() ? "now" : "after back-off");
+	log_info("slot %d: worker pid %d %s after %.1fs; restarting %s", w->slot, w->pid, how, ran,
+		 w->restart_at <= mono_s() ? "now" : "after back-off");
 	w->pid = 0;
 }
 

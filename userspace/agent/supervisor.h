@@ -12,11 +12,11 @@
 
 struct worker {
 	int slot;
-	int sock_fd;		/* listening socket, held by siosteer so the slot never empties */
-	pid_t pid;		/* 0 while waiting for a restart */
-	double started;		/* monotonic seconds */
-	double restart_at;	/* monotonic seconds, when pid == 0 */
-	double backoff;		/* seconds to wait before the next quick restart */
+	int sock_fd; /* listening socket, held by siosteer so the slot never empties */
+	pid_t pid; /* 0 while waiting for a restart */
+	double started; /* monotonic seconds */
+	double restart_at; /* monotonic seconds, when pid == 0 */
+	double backoff; /* seconds to wait before the next quick restart */
 	unsigned restarts;
 };
 

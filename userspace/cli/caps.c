@@ -33,11 +33,12 @@ static const struct need attach_caps[] = {
 
 int caps_require(enum caps_need need)
 {
-	const struct need *list = need == CAPS_READ ? read_caps : need == CAPS_RUN ? run_caps
-										   : attach_caps;
-	size_t i, n = need == CAPS_READ	  ? sizeof(read_caps) / sizeof(read_caps[0])
-		      : need == CAPS_RUN ? sizeof(run_caps) / sizeof(run_caps[0])
-					 : sizeof(attach_caps) / sizeof(attach_caps[0]);
+	const struct need *list = need == CAPS_READ ? read_caps :
+				  need == CAPS_RUN  ? run_caps :
+						      attach_caps;
+	size_t i, n = need == CAPS_READ ? sizeof(read_caps) / sizeof(read_caps[0]) :
+		      need == CAPS_RUN  ? sizeof(run_caps) / sizeof(run_caps[0]) :
+					  sizeof(attach_caps) / sizeof(attach_caps[0]);
 	cap_t caps = cap_get_proc();
 	int err = 0;
 

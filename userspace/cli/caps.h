@@ -4,9 +4,9 @@
 
 /* Capability sets each command needs; checked up front so errors name the capability. */
 enum caps_need {
-	CAPS_READ,	/* status: open pinned maps */
-	CAPS_RUN,	/* run: load programs, pin, mount bpffs */
-	CAPS_ATTACH,	/* attach/detach: also take other processes' sockets */
+	CAPS_READ, /* status: open pinned maps */
+	CAPS_RUN, /* run: load programs, pin, mount bpffs */
+	CAPS_ATTACH, /* attach/detach: also take other processes' sockets */
 };
 
 /* 0 if the effective set has what `need` requires; otherwise one line naming the first

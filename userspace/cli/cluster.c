@@ -126,7 +126,9 @@ static int members(struct conn *k, const char *cluster, char ***names, json_t **
 			(*recs)[i] = json_loadb(r->str, r->len, 0, &je);
 		freeReplyObject(r);
 		/* A record is only as live as its own heartbeat time says. */
-		if ((*recs)[i] && (clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint((*recs)[i], "time") > BRIDGE_NODE_TTL_MS) {
+		if ((*recs)[i] &&
+		    (clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint((*recs)[i], "time") >
+			    BRIDGE_NODE_TTL_MS) {
 			json_decref((*recs)[i]);
 			(*recs)[i] = NULL;
 		}
@@ -192,7 +194,9 @@ int cluster_status(const struct cli *c)
 	}
 	for (i = 0; i < n; i++) {
 		json_t *r = recs[i], *sl;
-		double age = r ? ((clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint(r, "time")) / 1000 : 0;
+		double age =
+			r ? ((clock_s(CLOCK_REALTIME) * 1000.0) - (double)jint(r, "time")) / 1000 :
+			    0;
 		size_t j;
 
 		if (!r)
@@ -209,25 +213,27 @@ int cluster_status(const struct cli *c)
 		       jstr(r, "node"), (long long)jint(r, "port"), jstr(r, "mode"), jstr(r, "key"),
 		       *jstr(r, "place") ? " by " : "", jstr(r, "place"),
 		       (long long)jint(r, "agent_pid"), (long long)jint(r, "generation"),
-		       age < 0 ? 0 : age, json_is_true(json_object_get(r, "drained")) ?
-		       ", NODE DRAINED" : "");
+		       age < 0 ? 0 : age,
+		       json_is_true(json_object_get(r, "drained")) ? ", NODE DRAINED" : "");
 		if (json_is_true(json_object_get(r, "all_slots_drained")))
 			printf("  every slot is drained: new sessions still spread over all of them "
 			       "(take the node out of the load balancer)\n");
 		printf("  %-4s  %-7s  %-15s  %-6s  %-8s  %-8s  %-7s  %s\n", "slot", "pid",
 		       "command", "weight", "state", "sessions", "conn/s", "new/s");
-		json_array_foreach(json_object_get(r, "slots"), j, sl) {
+		json_array_foreach(json_object_get(r, "slots"), j, sl)
+		{
 			json_t *ss = json_object_get(sl, "sessions");
 			char sess[24] = "-";
 
 			if (ss)
-				snprintf(sess, sizeof(sess), "%lld", (long long)json_integer_value(ss));
+				snprintf(sess, sizeof(sess), "%lld",
+					 (long long)json_integer_value(ss));
 			printf("  %-4lld  %-7lld  %-15s  %-6lld  %-8s  %-8s  %-7.1f  %.1f\n",
 			       (long long)jint(sl, "slot"), (long long)jint(sl, "pid"),
 			       jstr(sl, "command"), (long long)jint(sl, "weight"),
-			       !json_is_true(json_object_get(sl, "listening")) ? "gone"
-			       : json_is_true(json_object_get(sl, "drained")) ? "drained"
-									: "serving",
+			       !json_is_true(json_object_get(sl, "listening")) ? "gone" :
+			       json_is_true(json_object_get(sl, "drained"))    ? "drained" :
+										 "serving",
 			       sess, jnum(sl, "conn_per_s"), jnum(sl, "new_sessions_per_s"));
 		}
 		{
@@ -278,7 +284,8 @@ static void check_owner(struct conn *k, const char *cluster, json_t *e, bool *no
 		return;
 	}
 	*node_alive = true;
-	json_array_foreach(json_object_get(rec, "slots"), i, sl) {
+	json_array_foreach(json_object_get(rec, "slots"), i, sl)
+	{
 		if (jint(sl, "slot") != jint(e, "slot"))
 			continue;
 		*now_pid = jint(sl, "pid");
@@ -301,7 +308,8 @@ static int one_sid(const struct cli *c, struct conn *k)
 
 	for (i = 0; c->sid[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
-			    c->sid[i]) || i >= SIOSTEER_SID_MAX) {
+			    c->sid[i]) ||
+		    i >= SIOSTEER_SID_MAX) {
 			log_error("--sid '%s' is not an engine.io session id", c->sid);
 			return 2;
 		}
@@ -334,11 +342,11 @@ static int one_sid(const struct cli *c, struct conn *k)
 		json_out(json_incref(e));
 	} else {
 		printf("sid %s: node %s port %lld slot %lld pid %lld, learned %.1f s ago; %s\n",
-		       c->sid, jstr(e, "node"), (long long)jint(e, "port"), (long long)jint(e, "slot"),
-		       (long long)jint(e, "pid"), age,
-		       !node_alive ? "its node is gone (no heartbeat)"
-		       : worker_alive ? "node and worker alive"
-				      : "stale: its worker is gone");
+		       c->sid, jstr(e, "node"), (long long)jint(e, "port"),
+		       (long long)jint(e, "slot"), (long long)jint(e, "pid"), age,
+		       !node_alive  ? "its node is gone (no heartbeat)" :
+		       worker_alive ? "node and worker alive" :
+				      "stale: its worker is gone");
 	}
 	json_decref(e);
 	return 0;
@@ -374,7 +382,8 @@ int cluster_sessions(const struct cli *c)
 		total += jint(recs[i], "sessions");
 		if (c->json) {
 			per = json_object();
-			json_object_set_new(per, "sessions", json_integer(jint(recs[i], "sessions")));
+			json_object_set_new(per, "sessions",
+					    json_integer(jint(recs[i], "sessions")));
 			json_object_set_new(per, "key", json_string(jstr(recs[i], "key")));
 			json_object_set(per, "slots", json_object_get(recs[i], "slots"));
 			json_object_set_new(out, names[i], per);
@@ -382,9 +391,9 @@ int cluster_sessions(const struct cli *c)
 		}
 		printf("%s: %lld learned sessions (key %s)", names[i],
 		       (long long)jint(recs[i], "sessions"), jstr(recs[i], "key"));
-		json_array_foreach(json_object_get(recs[i], "slots"), j, sl)
-			printf("%s slot %lld (pid %lld): %lld", j ? "," : ":", (long long)jint(sl, "slot"),
-			       (long long)jint(sl, "pid"), (long long)jint(sl, "sessions"));
+		json_array_foreach(json_object_get(recs[i], "slots"), j, sl) printf(
+			"%s slot %lld (pid %lld): %lld", j ? "," : ":", (long long)jint(sl, "slot"),
+			(long long)jint(sl, "pid"), (long long)jint(sl, "sessions"));
 		printf("\n");
 	}
 	if (c->json) {
@@ -444,10 +453,10 @@ static void print_ack(const struct cli *c, json_t *a)
 		       jstr(a, "node"), (long long)jint(a, "port"), jstr(a, "what"),
 		       json_is_true(json_object_get(a, "changed")) ? "" : " (already so)",
 		       (long long)jint(a, "generation"), (long long)jint(a, "ms"),
-		       json_is_true(json_object_get(a, "all_slots_drained"))
-			       ? "; every slot of it is drained, so new sessions still "
-				 "reach all of them"
-			       : "");
+		       json_is_true(json_object_get(a, "all_slots_drained")) ?
+			       "; every slot of it is drained, so new sessions still "
+			       "reach all of them" :
+			       "");
 	} else {
 		printf("  %s port %lld: FAILED: %s\n", jstr(a, "node"), (long long)jint(a, "port"),
 		       jstr(a, "error"));
@@ -539,7 +548,8 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 	bridge_key(key, sizeof(key), c->cluster, "ctl-state", NULL);
 	bridge_key(chan, sizeof(chan), c->cluster, "ctl", NULL);
 	bridge_key(ack, sizeof(ack), c->cluster, "ctl-ack", NULL);
-	snprintf(id, sizeof(id), "%08x%08x", (unsigned)getpid(), (unsigned)((clock_s(CLOCK_REALTIME) * 1000.0) * 1000));
+	snprintf(id, sizeof(id), "%08x%08x", (unsigned)getpid(),
+		 (unsigned)((clock_s(CLOCK_REALTIME) * 1000.0) * 1000));
 	msg = control_message(c, ch, id);
 	ctl_describe(ch, what, sizeof(what));
 
@@ -572,18 +582,20 @@ int cluster_control(const struct cli *c, const struct ctl_change *ch)
 		if (c->port_set)
 			snprintf(port, sizeof(port), " port %u", c->steer.port);
 		printf("%s on node %s%s of cluster %s: sent to %ld agent%s, %d expected to "
-		       "answer\n", what, c->node, port, c->cluster, receivers,
-		       receivers == 1 ? "" : "s", expected);
+		       "answer\n",
+		       what, c->node, port, c->cluster, receivers, receivers == 1 ? "" : "s",
+		       expected);
 	}
 	wait_acks(c, &s, id, names, n, got, expected, &acked, &failed);
 	for (i = 0; i < n; i++)
 		if (recs[i] && target_matches(c, names[i]) && !got[i] && !c->json)
 			printf("  %s: no answer within %.1f s (recorded: it applies the command when "
-			       "it next connects to Redis)\n", names[i], c->wait > 0 ? c->wait : 2.0);
+			       "it next connects to Redis)\n",
+			       names[i], c->wait > 0 ? c->wait : 2.0);
 	if (!expected)
 		log_warn("no live node of cluster %s matches --node %s%s; the command is recorded "
-			 "and applies when such a node connects", c->cluster, c->node,
-			 c->port_set ? " and --port" : "");
+			 "and applies when such a node connects",
+			 c->cluster, c->node, c->port_set ? " and --port" : "");
 	free(got);
 	free_members(names, recs, n);
 	free(msg);

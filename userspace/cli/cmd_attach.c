@@ -32,9 +32,9 @@
 #define MAX_LISTENERS (SIOSTEER_MAX_SLOTS * 2)
 
 static const enum cli_opt_id attach_opts[] = {
-	OPT_IFACE, OPT_PORT, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PLACE, OPT_GATE,
-	OPT_SESSIONS_MAX, OPT_INTERVAL, OPT_REDIS, OPT_CLUSTER_ARG, OPT_NODE, OPT_SID_TTL,
-	OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
+	OPT_IFACE,   OPT_PORT,         OPT_KEY,      OPT_PREFIX4, OPT_PREFIX6,     OPT_PLACE,
+	OPT_GATE,    OPT_SESSIONS_MAX, OPT_INTERVAL, OPT_REDIS,   OPT_CLUSTER_ARG, OPT_NODE,
+	OPT_SID_TTL, OPT_PIN_ROOT,     OPT_VERBOSE,  OPT_HELP,    OPT_END,
 };
 
 const struct cli_cmd cli_cmd_attach = {
@@ -79,10 +79,10 @@ struct agent {
 	struct siosteer *s;
 	struct cli c;
 	struct group g;
-	__u64 warned[MAX_LISTENERS];	/* cookies we already complained about */
+	__u64 warned[MAX_LISTENERS]; /* cookies we already complained about */
 	int nwarned;
-	__u32 moved;			/* buckets moved by the last scan */
-	struct ctl_applier ctl;		/* drain and weights */
+	__u32 moved; /* buckets moved by the last scan */
+	struct ctl_applier ctl; /* drain and weights */
 };
 
 /* IFACE: --iface, or the first operand (before or after the options). */
@@ -188,7 +188,8 @@ static int adopt_listener(struct agent *a, struct listener *l, bool strict)
 	if (!socket_has_reuseport(fd)) {
 		if (strict)
 			log_error("port %u is held by %s without SO_REUSEPORT; siosteer can only "
-				  "steer workers that set it", a->c.steer.port, who);
+				  "steer workers that set it",
+				  a->c.steer.port, who);
 		else if (!warned_once(a, l->cookie))
 			log_warn("%s listens on port %u without SO_REUSEPORT; not steered", who,
 				 a->c.steer.port);
@@ -198,7 +199,8 @@ static int adopt_listener(struct agent *a, struct listener *l, bool strict)
 	if (!same_group(&a->g, l)) {
 		if (!warned_once(a, l->cookie))
 			log_warn("%s listens on another address or family than the other workers; "
-				 "siosteer steers one reuseport group per port", who);
+				 "siosteer steers one reuseport group per port",
+				 who);
 		goto out;
 	}
 	if (free_slot < 0) {
@@ -320,8 +322,8 @@ static int watch(struct agent *a, struct siosteer_pinned *view)
 		/* Drain and weight changes are looked at more often than the socket scan. */
 		if (a->ctl.fd >= 0 && timeout_ms > CTL_POLL_MS)
 			timeout_ms = CTL_POLL_MS;
-		if (poll(&pfd, 1, timeout_ms) > 0 &&
-		    read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+		if (poll(&pfd, 1, timeout_ms) > 0 && read(sfd, &si, sizeof(si)) == sizeof(si) &&
+		    si.ssi_signo != SIGHUP) {
 			log_info("received %s: detaching", strsignal((int)si.ssi_signo));
 			close(sfd);
 			return 0;
@@ -331,11 +333,12 @@ static int watch(struct agent *a, struct siosteer_pinned *view)
 			next_scan = mono_s() + a->c.interval;
 		} else {
 			__u32 moved;
-			int before = a->ctl.gen, gen = ctl_applier_sync(&a->ctl, a->s, false, &moved);
+			int before = a->ctl.gen,
+			    gen = ctl_applier_sync(&a->ctl, a->s, false, &moved);
 
 			if (gen > 0 && gen != before && moved)
-				log_info("table generation %d: %.2f%% of client addresses moved", gen,
-					 100.0 * moved / SIOSTEER_MAGLEV_SIZE);
+				log_info("table generation %d: %.2f%% of client addresses moved",
+					 gen, 100.0 * moved / SIOSTEER_MAGLEV_SIZE);
 		}
 	}
 }
@@ -370,9 +373,10 @@ int cmd_attach(int argc, char **argv)
 			if (!l[i].pid || (fd = listener_take(&l[i])) < 0)
 				continue;
 			if (!socket_has_reuseport(fd)) {
-				log_error("port %u is held by %s without SO_REUSEPORT; siosteer can "
-					  "only steer workers that set it",
-					  a.c.steer.port, describe_pid(l[i].pid, who, sizeof(who)));
+				log_error(
+					"port %u is held by %s without SO_REUSEPORT; siosteer can "
+					"only steer workers that set it",
+					a.c.steer.port, describe_pid(l[i].pid, who, sizeof(who)));
 				close(fd);
 				return 1;
 			}
@@ -397,10 +401,12 @@ int cmd_attach(int argc, char **argv)
 	log_info("steering port %u (%s), table generation %d, pins in %s", a.c.steer.port,
 		 cli_describe_key(&a.c), gen, siosteer_pin_dir(a.s));
 	if (a.c.redis) {
-		struct bridge_opts bo = { .url = a.c.redis, .cluster = a.c.cluster,
+		struct bridge_opts bo = { .url = a.c.redis,
+					  .cluster = a.c.cluster,
 					  .node = a.c.node,
 					  .pin_root = siosteer_pin_root(a.c.steer.pin_root),
-					  .port = a.c.steer.port, .sid_ttl = a.c.sid_ttl };
+					  .port = a.c.steer.port,
+					  .sid_ttl = a.c.sid_ttl };
 
 		if (bridge_start(&bo, &br))
 			goto out;

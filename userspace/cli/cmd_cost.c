@@ -53,7 +53,7 @@ const struct cli_cmd cli_cmd_cost = {
 };
 
 struct prog_sample {
-	const char *label;	/* pin name, or "xdp@IFACE" */
+	const char *label; /* pin name, or "xdp@IFACE" */
 	int fd;
 	__u32 id, type;
 	char name[BPF_OBJ_NAME_LEN];
@@ -110,8 +110,8 @@ static void wait_window(double until)
 }
 
 /* The figures of the window: a table, or one JSON object. */
-static void print_costs(const struct prog_sample *progs, int n, unsigned long port,
-			double elapsed, bool json)
+static void print_costs(const struct prog_sample *progs, int n, unsigned long port, double elapsed,
+			bool json)
 {
 	json_t *arr = NULL;
 	int i;
@@ -130,13 +130,13 @@ static void print_costs(const struct prog_sample *progs, int n, unsigned long po
 
 		if (arr) {
 			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "prog",
-					       progs[i].label, "name", progs[i].name, "id",
-					       (int)progs[i].id, "type", type_str(progs[i].type),
-					       "runs", json_u64(runs), "run_time_ns", json_u64(ns),
-					       "ns_per_run",
-					       runs ? json_real((double)ns / (double)runs)
-						    : json_null()));
+				arr,
+				json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "prog",
+					  progs[i].label, "name", progs[i].name, "id",
+					  (int)progs[i].id, "type", type_str(progs[i].type), "runs",
+					  json_u64(runs), "run_time_ns", json_u64(ns), "ns_per_run",
+					  runs ? json_real((double)ns / (double)runs) :
+						 json_null()));
 			continue;
 		}
 		if (runs)
@@ -146,7 +146,8 @@ static void print_costs(const struct prog_sample *progs, int n, unsigned long po
 		       elapsed > 0 ? runs / elapsed : 0.0);
 		if (!runs && progs[i].type == BPF_PROG_TYPE_EXT)
 			printf("%-10s (an EXT program under libxdp's dispatcher: the kernel "
-			       "counts its runs in the dispatcher; use --iface)\n", "");
+			       "counts its runs in the dispatcher; use --iface)\n",
+			       "");
 	}
 	if (arr)
 		json_out(json_pack("{s:i, s:f, s:o}", "port", (int)port, "seconds", elapsed,
@@ -207,7 +208,7 @@ static int open_programs(const char *root, unsigned long port, const char *iface
 
 int cmd_cost(int argc, char **argv)
 {
-	struct prog_sample progs[N_PINS + 1];	/* and the XDP program of --iface */
+	struct prog_sample progs[N_PINS + 1]; /* and the XDP program of --iface */
 	const char *pin_root = NULL, *iface = NULL, *root;
 	unsigned long port = 0;
 	double seconds = 5.0, t0, t1, elapsed;

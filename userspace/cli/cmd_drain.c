@@ -23,37 +23,43 @@
 #include "pinned.h"
 
 static const enum cli_opt_id drain_opts[] = {
-	OPT_PORT, OPT_SLOT, OPT_CLUSTER, OPT_NODE, OPT_REDIS, OPT_WAIT, OPT_JSON, OPT_PIN_ROOT,
-	OPT_VERBOSE, OPT_HELP, OPT_END,
+	OPT_PORT, OPT_SLOT,     OPT_CLUSTER, OPT_NODE, OPT_REDIS, OPT_WAIT,
+	OPT_JSON, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
 };
 
-#define DRAIN_USAGE                                                                          \
-	"siosteer drain   --port P [--slot N] [OPTIONS]\n"                                   \
-	"       siosteer undrain --port P [--slot N] [OPTIONS]\n"                            \
-	"       siosteer weight  --port P --slot N W [OPTIONS]\n"                            \
+#define DRAIN_USAGE                                               \
+	"siosteer drain   --port P [--slot N] [OPTIONS]\n"        \
+	"       siosteer undrain --port P [--slot N] [OPTIONS]\n" \
+	"       siosteer weight  --port P --slot N W [OPTIONS]\n" \
 	"       (each also --cluster[=NAME] [--node ID|'*'] instead of the local port)"
-#define DRAIN_ABOUT                                                                          \
+#define DRAIN_ABOUT                                                                            \
 	"drain: the slot (without --slot: every slot of the port) gets no new sessions; its\n" \
-	"existing sessions stay (with --key sid their requests still reach it; with --key\n"  \
-	"addr a client whose later connections hash elsewhere moves, WebSockets stay).\n"     \
-	"undrain undoes it; weight gives slot N a share W (1..100, default 1) of new\n"      \
-	"sessions in the Maglev table. Applied by the agent within 0.2 s; without an agent\n" \
-	"the table is rebuilt from the pins. --port is required locally; with --cluster it\n" \
-	"defaults to every port of the node. --json goes with --cluster: the agents'\n"      \
+	"existing sessions stay (with --key sid their requests still reach it; with --key\n"   \
+	"addr a client whose later connections hash elsewhere moves, WebSockets stay).\n"      \
+	"undrain undoes it; weight gives slot N a share W (1..100, default 1) of new\n"        \
+	"sessions in the Maglev table. Applied by the agent within 0.2 s; without an agent\n"  \
+	"the table is rebuilt from the pins. --port is required locally; with --cluster it\n"  \
+	"defaults to every port of the node. --json goes with --cluster: the agents'\n"        \
 	"answers as JSON lines."
-#define DRAIN_EXIT                                                                           \
-	"  0  applied (with --cluster: every agent that was asked confirmed)\n"              \
-	"  1  it failed, or not confirmed within --wait (the message says which)\n"          \
+#define DRAIN_EXIT                                                                  \
+	"  0  applied (with --cluster: every agent that was asked confirmed)\n"     \
+	"  1  it failed, or not confirmed within --wait (the message says which)\n" \
 	"  2  the command line is wrong\n"
 
-const struct cli_cmd cli_cmd_drain = { .name = "drain", .usage = DRAIN_USAGE,
-				       .about = DRAIN_ABOUT, .opts = drain_opts,
+const struct cli_cmd cli_cmd_drain = { .name = "drain",
+				       .usage = DRAIN_USAGE,
+				       .about = DRAIN_ABOUT,
+				       .opts = drain_opts,
 				       .exit_status = DRAIN_EXIT };
-static const struct cli_cmd cmd_undrain = { .name = "undrain", .usage = DRAIN_USAGE,
-					    .about = DRAIN_ABOUT, .opts = drain_opts,
+static const struct cli_cmd cmd_undrain = { .name = "undrain",
+					    .usage = DRAIN_USAGE,
+					    .about = DRAIN_ABOUT,
+					    .opts = drain_opts,
 					    .exit_status = DRAIN_EXIT };
-static const struct cli_cmd cmd_weight = { .name = "weight", .usage = DRAIN_USAGE,
-					   .about = DRAIN_ABOUT, .opts = drain_opts,
+static const struct cli_cmd cmd_weight = { .name = "weight",
+					   .usage = DRAIN_USAGE,
+					   .about = DRAIN_ABOUT,
+					   .opts = drain_opts,
 					   .exit_status = DRAIN_EXIT };
 
 static int local_control(const struct cli *c, const struct ctl_change *ch)
@@ -96,8 +102,8 @@ static int local_control(const struct cli *c, const struct ctl_change *ch)
 		gen = ctl_wait_applied(root, c->steer.port, c->wait > 0 ? c->wait : 2.0, &all);
 		if (gen < 0) {
 			log_error("port %u: %s recorded, but agent pid %u did not apply it within "
-				  "%.1f s (%s)", c->steer.port, what, m.agent_pid, c->wait,
-				  strerror(-gen));
+				  "%.1f s (%s)",
+				  c->steer.port, what, m.agent_pid, c->wait, strerror(-gen));
 			return 1;
 		}
 		printf("port %u: %s%s; agent pid %u applied it: table generation %d\n",
@@ -110,13 +116,15 @@ static int local_control(const struct cli *c, const struct ctl_change *ch)
 			return 1;
 		}
 		printf("port %u: %s%s; no agent runs: table rebuilt from the pins, generation %d, "
-		       "%.2f%% of client addresses moved\n", c->steer.port, what,
-		       r ? "" : " (already so)", gen, 100.0 * moved / SIOSTEER_MAGLEV_SIZE);
+		       "%.2f%% of client addresses moved\n",
+		       c->steer.port, what, r ? "" : " (already so)", gen,
+		       100.0 * moved / SIOSTEER_MAGLEV_SIZE);
 	}
 	if (all)
 		log_warn("port %u: every live slot is drained: siosteer cannot refuse connections "
 			 "that reach this host, so new sessions still go to all slots (take the "
-			 "host out of your load balancer)", c->steer.port);
+			 "host out of your load balancer)",
+			 c->steer.port);
 	return 0;
 }
 
@@ -128,9 +136,9 @@ int cmd_drain(int argc, char **argv)
 	int err;
 
 	cli_defaults(&c);
-	cmd = !strcmp(argv[0], "undrain") ? &cmd_undrain
-	      : !strcmp(argv[0], "weight") ? &cmd_weight
-					   : &cli_cmd_drain;
+	cmd = !strcmp(argv[0], "undrain") ? &cmd_undrain :
+	      !strcmp(argv[0], "weight")  ? &cmd_weight :
+					    &cli_cmd_drain;
 	err = cli_parse(argc, argv, cmd, &c);
 	if (err)
 		return err > 0 ? 0 : 2;
@@ -143,13 +151,16 @@ int cmd_drain(int argc, char **argv)
 		long w;
 
 		if (c.first_arg >= argc || c.slot < 0) {
-			log_error("weight: needs --slot N and a weight W (see 'siosteer weight --help')");
+			log_error(
+				"weight: needs --slot N and a weight W (see 'siosteer weight --help')");
 			return 2;
 		}
 		w = strtol(argv[c.first_arg], &end, 10);
 		if (*end || w < 1 || w > SIOSTEER_WEIGHT_MAX) {
-			log_error("weight: '%s' is not a whole number from 1 to %d (drain a slot to "
-				  "give it no new sessions)", argv[c.first_arg], SIOSTEER_WEIGHT_MAX);
+			log_error(
+				"weight: '%s' is not a whole number from 1 to %d (drain a slot to "
+				"give it no new sessions)",
+				argv[c.first_arg], SIOSTEER_WEIGHT_MAX);
 			return 2;
 		}
 		ch.weight = (unsigned)w;

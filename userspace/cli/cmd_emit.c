@@ -17,27 +17,30 @@
 #include "redis_url.h"
 
 static const enum cli_opt_id emit_opts[] = {
-	OPT_EMIT_REDIS, OPT_NSP, OPT_TO, OPT_EXCEPT, OPT_VOLATILE, OPT_CLOSE, OPT_ADAPTER_KEY,
-	OPT_TIMEOUT, OPT_QUIET, OPT_VERBOSE, OPT_HELP, OPT_END,
+	OPT_EMIT_REDIS,  OPT_NSP,     OPT_TO,    OPT_EXCEPT,  OPT_VOLATILE, OPT_CLOSE,
+	OPT_ADAPTER_KEY, OPT_TIMEOUT, OPT_QUIET, OPT_VERBOSE, OPT_HELP,     OPT_END,
 };
 
-#define EMIT_USAGE                                                                            \
-	"siosteer emit [OPTIONS] EVENT [JSON]...\n"                                           \
-	"       siosteer join [OPTIONS] ROOM...        matching sockets join ROOMs\n"          \
-	"       siosteer leave [OPTIONS] ROOM...       matching sockets leave ROOMs\n"         \
+#define EMIT_USAGE                                                                     \
+	"siosteer emit [OPTIONS] EVENT [JSON]...\n"                                    \
+	"       siosteer join [OPTIONS] ROOM...        matching sockets join ROOMs\n"  \
+	"       siosteer leave [OPTIONS] ROOM...       matching sockets leave ROOMs\n" \
 	"       siosteer disconnect [OPTIONS] [--close] matching sockets are disconnected"
 #define EMIT_ABOUT                                                                            \
-	"Reach the clients of every Socket.IO server that uses @socket.io/redis-adapter\n"     \
-	"(v8; the format of @socket.io/redis-emitter v5). Each JSON argument is one value:\n"  \
+	"Reach the clients of every Socket.IO server that uses @socket.io/redis-adapter\n"    \
+	"(v8; the format of @socket.io/redis-emitter v5). Each JSON argument is one value:\n" \
 	"  siosteer emit --to room42 chat '{\"text\":\"hi\"}' 7\n"                            \
-	"Options come before EVENT or ROOM. Prints how many Redis subscribers (Socket.IO\n"    \
+	"Options come before EVENT or ROOM. Prints how many Redis subscribers (Socket.IO\n"   \
 	"servers) received the message."
-#define EMIT_EXIT                                                                             \
-	"  0  sent (a warning says so when no Socket.IO server received it)\n"                 \
-	"  1  Redis could not be reached or refused the command\n"                             \
+#define EMIT_EXIT                                                              \
+	"  0  sent (a warning says so when no Socket.IO server received it)\n" \
+	"  1  Redis could not be reached or refused the command\n"             \
 	"  2  the command line is wrong (bad JSON included)\n"
-#define EMIT_CMD(n) { .name = n, .usage = EMIT_USAGE, .about = EMIT_ABOUT, .opts = emit_opts, \
-		      .exit_status = EMIT_EXIT, .stop_at_operand = true }
+#define EMIT_CMD(n)                                                                     \
+	{                                                                               \
+		.name = n, .usage = EMIT_USAGE, .about = EMIT_ABOUT, .opts = emit_opts, \
+		.exit_status = EMIT_EXIT, .stop_at_operand = true                       \
+	}
 
 const struct cli_cmd cli_cmd_emit = EMIT_CMD("emit");
 static const struct cli_cmd emit_cmds[] = { EMIT_CMD("join"), EMIT_CMD("leave"),
@@ -170,7 +173,8 @@ int cmd_emit(int argc, char **argv)
 	siosteer_emitter_close(e);
 	if (n == 0)
 		log_warn("%s: no Socket.IO server received it (%s): none subscribed; check --nsp, "
-			 "--adapter-key and the Redis database", verb, what);
+			 "--adapter-key and the Redis database",
+			 verb, what);
 	else if (!quiet)
 		printf("%s: %ld Socket.IO server%s received it (%s)\n", verb, n, n == 1 ? "" : "s",
 		       what);

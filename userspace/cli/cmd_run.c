@@ -29,9 +29,10 @@
 #include "pinned.h"
 
 static const enum cli_opt_id run_opts[] = {
-	OPT_PORT, OPT_WORKERS, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PLACE, OPT_GATE,
-	OPT_SESSIONS_MAX, OPT_IFACE, OPT_BIND, OPT_STOP_TIMEOUT, OPT_REDIS, OPT_CLUSTER_ARG,
-	OPT_NODE, OPT_SID_TTL, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP, OPT_END,
+	OPT_PORT,         OPT_WORKERS, OPT_KEY,          OPT_PREFIX4, OPT_PREFIX6,
+	OPT_PLACE,        OPT_GATE,    OPT_SESSIONS_MAX, OPT_IFACE,   OPT_BIND,
+	OPT_STOP_TIMEOUT, OPT_REDIS,   OPT_CLUSTER_ARG,  OPT_NODE,    OPT_SID_TTL,
+	OPT_PIN_ROOT,     OPT_VERBOSE, OPT_HELP,         OPT_END,
 };
 
 const struct cli_cmd cli_cmd_run = {
@@ -143,7 +144,8 @@ static int supervise(struct siosteer *s, struct worker *w, int n, char **cmd, un
 				reap(w, n);
 				continue;
 			}
-			log_info("received %s: stopping %d workers", strsignal((int)si.ssi_signo), n);
+			log_info("received %s: stopping %d workers", strsignal((int)si.ssi_signo),
+				 n);
 			return 0;
 		}
 	}
@@ -216,9 +218,12 @@ int cmd_run(int argc, char **argv)
 		goto out_close;
 	}
 	if (c.redis) {
-		struct bridge_opts bo = { .url = c.redis, .cluster = c.cluster, .node = c.node,
+		struct bridge_opts bo = { .url = c.redis,
+					  .cluster = c.cluster,
+					  .node = c.node,
 					  .pin_root = siosteer_pin_root(c.steer.pin_root),
-					  .port = c.steer.port, .sid_ttl = c.sid_ttl };
+					  .port = c.steer.port,
+					  .sid_ttl = c.sid_ttl };
 
 		if (bridge_start(&bo, &br))
 			goto out_close;

@@ -22,8 +22,8 @@
 #include "pinned.h"
 
 static const enum cli_opt_id sessions_opts[] = {
-	OPT_PORT, OPT_SID, OPT_LIMIT, OPT_JSON, OPT_PIN_ROOT, OPT_CLUSTER, OPT_REDIS, OPT_VERBOSE,
-	OPT_HELP, OPT_END,
+	OPT_PORT,    OPT_SID,   OPT_LIMIT,   OPT_JSON, OPT_PIN_ROOT,
+	OPT_CLUSTER, OPT_REDIS, OPT_VERBOSE, OPT_HELP, OPT_END,
 };
 
 const struct cli_cmd cli_cmd_sessions = {
@@ -104,10 +104,10 @@ static int list_sessions(const struct cli *c, int fd, const struct siosteer_owne
 		printed++;
 		snprintf(sid, sizeof(sid), "%.*s", key.len, key.s);
 		if (rows)
-			json_array_append_new(rows, json_pack("{s:s, s:i, s:i, s:f}", "sid", sid,
-							      "slot", (int)v.slot, "pid",
-							      (int)owners[v.slot].pid, "age_s",
-							      now - v.learned_ns / 1e9));
+			json_array_append_new(rows,
+					      json_pack("{s:s, s:i, s:i, s:f}", "sid", sid, "slot",
+							(int)v.slot, "pid", (int)owners[v.slot].pid,
+							"age_s", now - v.learned_ns / 1e9));
 		else
 			printf("%-24s  %-4u  %-7u  %.1fs\n", sid, v.slot, owners[v.slot].pid,
 			       now - v.learned_ns / 1e9);
@@ -133,8 +133,8 @@ static int list_sessions(const struct cli *c, int fd, const struct siosteer_owne
 	printf("%llu learned sessions", (unsigned long long)total);
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
 		if (per_slot[slot] || owners[slot].pid)
-			printf("%s slot %d (pid %u): %llu", slot ? "," : ":", slot, owners[slot].pid,
-			       (unsigned long long)per_slot[slot]);
+			printf("%s slot %d (pid %u): %llu", slot ? "," : ":", slot,
+			       owners[slot].pid, (unsigned long long)per_slot[slot]);
 	printf("\n");
 	return 0;
 }

@@ -50,20 +50,20 @@ struct port_view {
 	struct siosteer_state state;
 	struct siosteer_counters cnt;
 	struct siosteer_owner owner[SIOSTEER_MAX_SLOTS];
-	char command[SIOSTEER_MAX_SLOTS][40];	/* what runs in each slot (live_command) */
+	char command[SIOSTEER_MAX_SLOTS][40]; /* what runs in each slot (live_command) */
 	bool live[SIOSTEER_MAX_SLOTS];
 	__u64 cookie[SIOSTEER_MAX_SLOTS];
 	bool agent_alive;
-	bool has_sid;	/* sid mode: gate and learner counters were read */
+	bool has_sid; /* sid mode: gate and learner counters were read */
 	struct siosteer_gate_counters gate;
 	struct siosteer_learn_counters learn;
 	struct siosteer_tw_counters tw;
 	struct siosteer_repair_counters repair;
 	const char *pin_root;
-	__u32 buckets[SIOSTEER_MAX_SLOTS];	/* the slot's Maglev buckets */
-	bool has_ctl;		/* drain / weights (control map) */
+	__u32 buckets[SIOSTEER_MAX_SLOTS]; /* the slot's Maglev buckets */
+	bool has_ctl; /* drain / weights (control map) */
 	struct siosteer_slot_ctl ctl[SIOSTEER_CONTROL_ENTRIES];
-	bool has_bridge;	/* the agent's Redis bridge */
+	bool has_bridge; /* the agent's Redis bridge */
 	struct siosteer_bridge_stats bridge;
 };
 
@@ -72,7 +72,10 @@ struct field {
 	const char *name;
 	__u64 v;
 };
+/* clang-format breaks the stringizing # apart */
+/* clang-format off */
 #define F(st, f) { #f, (st).f }
+/* clang-format on */
 
 /* One group of counters: a text line, or an object of `parent` (JSON). */
 static void print_fields(const char *title, const struct field *f, int n, json_t *parent)
@@ -98,36 +101,34 @@ static void print_counters(const struct port_view *v, json_t *json)
 {
 	const struct siosteer_counters *c = &v->cnt;
 	const struct field sel[] = {
-		F(*c, runs),	     F(*c, ipv4),	  F(*c, ipv6),
-		F(*c, fallback),     F(*c, no_live_slot), F(*c, bad_packet),
-		F(*c, select_error),
+		F(*c, runs),         F(*c, ipv4),       F(*c, ipv6),         F(*c, fallback),
+		F(*c, no_live_slot), F(*c, bad_packet), F(*c, select_error),
 	};
 	const struct field sid[] = {
-		F(*c, first_data), F(*c, sid_hit),  F(*c, sid_unknown),	    F(*c, sid_bad),
+		F(*c, first_data), F(*c, sid_hit),  F(*c, sid_unknown),      F(*c, sid_bad),
 		F(*c, handshake),  F(*c, not_http), F(*c, conn_record_fail),
 	};
 	const struct field gate[] = {
-		F(v->gate, packets),	 F(v->gate, steered_port), F(v->gate, pure_acks),
-		F(v->gate, dropped),	 F(v->gate, established),  F(v->gate, no_socket),
+		F(v->gate, packets), F(v->gate, steered_port), F(v->gate, pure_acks),
+		F(v->gate, dropped), F(v->gate, established),  F(v->gate, no_socket),
 		F(v->gate, not_tcp),
 	};
 	const struct field tw[] = {
-		F(v->tw, syns_seen),	  F(v->tw, tw_collisions), F(v->tw, rst_injected),
-		F(v->tw, syn_reinjected), F(v->tw, disabled),	   F(v->tw, errors),
+		F(v->tw, syns_seen),      F(v->tw, tw_collisions), F(v->tw, rst_injected),
+		F(v->tw, syn_reinjected), F(v->tw, disabled),      F(v->tw, errors),
 		F(v->tw, dropped),
 	};
 	const struct field learn[] = {
-		F(v->learn, packets), F(v->learn, scanned), F(v->learn, learned),
+		F(v->learn, packets),    F(v->learn, scanned),         F(v->learn, learned),
 		F(v->learn, stale_conn), F(v->learn, not_new_session), F(v->learn, already_known),
-		F(v->learn, bad_sid), F(v->learn, not_tcp), F(v->learn, no_storage),
-		F(v->learn, body_next), F(v->learn, learned_later),
+		F(v->learn, bad_sid),    F(v->learn, not_tcp),         F(v->learn, no_storage),
+		F(v->learn, body_next),  F(v->learn, learned_later),
 	};
 	const struct field repair[] = {
-		F(v->repair, requests),	    F(v->repair, first_request), F(v->repair, no_socket),
-		F(v->repair, no_storage),   F(v->repair, new_session),	 F(v->repair, rebalanced),
-		F(v->repair, other_request),
-		F(v->repair, sid_unknown),  F(v->repair, same_slot),	 F(v->repair, owner_gone),
-		F(v->repair, repaired),	    F(v->repair, errors),
+		F(v->repair, requests),      F(v->repair, first_request), F(v->repair, no_socket),
+		F(v->repair, no_storage),    F(v->repair, new_session),   F(v->repair, rebalanced),
+		F(v->repair, other_request), F(v->repair, sid_unknown),   F(v->repair, same_slot),
+		F(v->repair, owner_gone),    F(v->repair, repaired),      F(v->repair, errors),
 	};
 
 	print_fields("counters", sel, sizeof(sel) / sizeof(sel[0]), json);
@@ -171,8 +172,8 @@ static void append(char *out, size_t len, const char *s)
  */
 static void live_command(const struct siosteer_owner *o, char *out, size_t len)
 {
-	static const char *const interpreters[] = { "node", "nodejs", "python", "python3",
-						    "ruby", "perl", "php", "bun", "deno", "java" };
+	static const char *const interpreters[] = { "node", "nodejs", "python", "python3", "ruby",
+						    "perl", "php",    "bun",    "deno",    "java" };
 	char path[64], args[512], *a0, *a1 = NULL, *b0;
 	size_t n = 0, i;
 	FILE *f;
@@ -231,17 +232,17 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 		v->live[slot] = !siosteer_sockarray_cookie(p.slots_fd, slot, &v->cookie[slot]);
 	}
 	siosteer_pinned_close(&p);
-	v->has_sid = !err && v->meta.key == SIOSTEER_KEY_SID &&
-		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_GATE_COUNTERS, &v->gate,
-					  sizeof(v->gate)) &&
-		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_LEARN_COUNTERS, &v->learn,
-					  sizeof(v->learn)) &&
-		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_TW_COUNTERS, &v->tw,
-					  sizeof(v->tw)) &&
-		     !siosteer_pinned_sum(root, port, SIOSTEER_MAP_REPAIR_COUNTERS, &v->repair,
-					  sizeof(v->repair));
-	v->agent_alive = v->meta.agent_pid &&
-			 (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
+	v->has_sid =
+		!err && v->meta.key == SIOSTEER_KEY_SID &&
+		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_GATE_COUNTERS, &v->gate,
+				     sizeof(v->gate)) &&
+		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_LEARN_COUNTERS, &v->learn,
+				     sizeof(v->learn)) &&
+		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_TW_COUNTERS, &v->tw, sizeof(v->tw)) &&
+		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_REPAIR_COUNTERS, &v->repair,
+				     sizeof(v->repair));
+	v->agent_alive =
+		v->meta.agent_pid && (kill((pid_t)v->meta.agent_pid, 0) == 0 || errno == EPERM);
 	if (!err) {
 		int fd = siosteer_control_open(root, port, false);
 
@@ -300,21 +301,21 @@ static void print_text(const struct port_view *v)
 		printf("  agent: pid %u, running\n", m->agent_pid);
 	else
 		printf("  agent: not running (steering continues from the pinned state)\n");
-	printf("  table: generation %u, %d live slots, pins in %s/%u\n", v->state.generation,
-	       nlive, v->pin_root, m->port);
+	printf("  table: generation %u, %d live slots, pins in %s/%u\n", v->state.generation, nlive,
+	       v->pin_root, m->port);
 	if (v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained)
 		printf("  drained: the whole port takes no new sessions where another slot can\n");
-	printf("  %-4s  %-7s  %-24s  %-8s  %-10s  %-9s  %-6s  %-6s  %s\n", "slot", "pid",
-	       "command", "restarts", "selected", "socket", "weight", "share", "placement");
+	printf("  %-4s  %-7s  %-24s  %-8s  %-10s  %-9s  %-6s  %-6s  %s\n", "slot", "pid", "command",
+	       "restarts", "selected", "socket", "weight", "share", "placement");
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
 		const struct siosteer_owner *o = &v->owner[slot];
 
 		if (!v->live[slot] && !o->pid && !c->selected[slot])
 			continue;
 		printf("  %-4d  %-7u  %-24.24s  %-8u  %-10llu  %-9s  %-6u  %5.1f%%  %s\n", slot,
-		       o->pid, v->command[slot], o->restarts,
-		       (unsigned long long)c->selected[slot], v->live[slot] ? "listening" : "gone",
-		       slot_weight(v, slot), 100.0 * v->buckets[slot] / SIOSTEER_MAGLEV_SIZE,
+		       o->pid, v->command[slot], o->restarts, (unsigned long long)c->selected[slot],
+		       v->live[slot] ? "listening" : "gone", slot_weight(v, slot),
+		       100.0 * v->buckets[slot] / SIOSTEER_MAGLEV_SIZE,
 		       slot_drained(v, slot) ? "drained" : "open");
 	}
 	print_counters(v, NULL);
@@ -344,25 +345,25 @@ static json_t *port_json(const struct port_view *v)
 	json_t *o, *slots = json_array();
 	int slot;
 
-	o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:b, s:i}", "port", (int)m->port,
-		      "mode", mode_name(m->mode), "key", key_name(m->key), "prefix4",
-		      (int)m->prefix4, "prefix6", (int)m->prefix6, "interface", m->ifname,
-		      "agent_pid", (int)m->agent_pid, "agent_running", v->agent_alive,
-		      "generation", (int)v->state.generation);
+	o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:b, s:i}", "port", (int)m->port, "mode",
+		      mode_name(m->mode), "key", key_name(m->key), "prefix4", (int)m->prefix4,
+		      "prefix6", (int)m->prefix6, "interface", m->ifname, "agent_pid",
+		      (int)m->agent_pid, "agent_running", v->agent_alive, "generation",
+		      (int)v->state.generation);
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
 		const struct siosteer_owner *o2 = &v->owner[slot];
 
 		if (!v->live[slot] && !o2->pid && !c->selected[slot])
 			continue;
 		json_array_append_new(
-			slots, json_pack("{s:i, s:i, s:s, s:i, s:b, s:o, s:o, s:i, s:b, s:f}", "slot",
-					 slot, "pid", (int)o2->pid, "command", v->command[slot], "restarts",
-					 (int)o2->restarts, "listening", v->live[slot], "cookie",
-					 json_u64(v->cookie[slot]), "selected",
-					 json_u64(c->selected[slot]), "weight",
-					 (int)slot_weight(v, slot), "drained", slot_drained(v, slot),
-					 "table_share",
-					 (double)v->buckets[slot] / SIOSTEER_MAGLEV_SIZE));
+			slots,
+			json_pack("{s:i, s:i, s:s, s:i, s:b, s:o, s:o, s:i, s:b, s:f}", "slot",
+				  slot, "pid", (int)o2->pid, "command", v->command[slot],
+				  "restarts", (int)o2->restarts, "listening", v->live[slot],
+				  "cookie", json_u64(v->cookie[slot]), "selected",
+				  json_u64(c->selected[slot]), "weight", (int)slot_weight(v, slot),
+				  "drained", slot_drained(v, slot), "table_share",
+				  (double)v->buckets[slot] / SIOSTEER_MAGLEV_SIZE));
 	}
 	json_object_set_new(o, "slots", slots);
 	json_object_set_new(o, "drained",
@@ -371,7 +372,7 @@ static json_t *port_json(const struct port_view *v)
 	if (v->has_bridge) {
 		const struct siosteer_bridge_stats *b = &v->bridge;
 		const struct field bf[] = {
-			F(*b, sessions),   F(*b, published), F(*b, renewed),   F(*b, queued),
+			F(*b, sessions),  F(*b, published), F(*b, renewed),    F(*b, queued),
 			F(*b, queue_max), F(*b, dropped),   F(*b, heartbeats), F(*b, controls),
 			F(*b, connects),  F(*b, failures),  F(*b, resyncs),
 		};

@@ -57,18 +57,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "run", cmd_run },
-		{ "attach", cmd_attach },
-		{ "detach", cmd_detach },
-		{ "status", cmd_status },
-		{ "sessions", cmd_sessions },
-		{ "cost", cmd_cost },
-		{ "emit", cmd_emit },
-		{ "join", cmd_emit },
-		{ "leave", cmd_emit },
-		{ "disconnect", cmd_emit },
-		{ "drain", cmd_drain },
-		{ "undrain", cmd_drain },
+		{ "run", cmd_run },         { "attach", cmd_attach },     { "detach", cmd_detach },
+		{ "status", cmd_status },   { "sessions", cmd_sessions }, { "cost", cmd_cost },
+		{ "emit", cmd_emit },       { "join", cmd_emit },         { "leave", cmd_emit },
+		{ "disconnect", cmd_emit }, { "drain", cmd_drain },       { "undrain", cmd_drain },
 		{ "weight", cmd_drain },
 	};
 	size_t i;

@@ -78,15 +78,14 @@ int cli_check_steer(struct cli *c)
 	return 0;
 }
 
-
 enum cli_type {
-	CLI_FLAG,	/* bool at off */
-	CLI_INT,	/* an integer in [min, max], stored in a field of `size` bytes */
-	CLI_SECONDS,	/* a double in [min, max] */
-	CLI_STRING,	/* const char * at off */
-	CLI_ENUM,	/* one of `names`, stored as an int */
-	CLI_LIST,	/* appended to the array at off, count at aux (repeatable) */
-	CLI_CLUSTER,	/* --cluster[=NAME]: the name is optional */
+	CLI_FLAG, /* bool at off */
+	CLI_INT, /* an integer in [min, max], stored in a field of `size` bytes */
+	CLI_SECONDS, /* a double in [min, max] */
+	CLI_STRING, /* const char * at off */
+	CLI_ENUM, /* one of `names`, stored as an int */
+	CLI_LIST, /* appended to the array at off, count at aux (repeatable) */
+	CLI_CLUSTER, /* --cluster[=NAME]: the name is optional */
 	CLI_VERBOSE,
 	CLI_HELP,
 };
@@ -101,24 +100,27 @@ struct cli_opt {
 	char short_name;
 	enum cli_type type;
 	size_t off, size;
-	size_t aux;		/* CLI_LIST: the count; others: a bool set when given, or 0 */
+	size_t aux; /* CLI_LIST: the count; others: a bool set when given, or 0 */
 	double min, max;
-	const struct cli_enum *names;	/* CLI_ENUM, {NULL} terminated */
-	const char *arg;	/* what the value is, for --help ("P", "URL"); NULL: none */
-	const char *help;	/* "\n" starts a continuation line */
+	const struct cli_enum *names; /* CLI_ENUM, {NULL} terminated */
+	const char *arg; /* what the value is, for --help ("P", "URL"); NULL: none */
+	const char *help; /* "\n" starts a continuation line */
 };
 
 #define FIELD(f) offsetof(struct cli, f), sizeof(((struct cli *)0)->f)
-#define SET(f)	 offsetof(struct cli, f)
-#define NO_SET	 0	/* offset 0 is steer.pin_root, never a "set" flag */
+#define SET(f)   offsetof(struct cli, f)
+#define NO_SET   0 /* offset 0 is steer.pin_root, never a "set" flag */
 
-static const struct cli_enum key_names[] = {
-	{ "addr", SIOSTEER_KEY_ADDR }, { "sid", SIOSTEER_KEY_SID }, { NULL, 0 } };
-static const struct cli_enum place_names[] = {
-	{ "least-loaded", SIOSTEER_PLACE_LEAST }, { "random", SIOSTEER_PLACE_RANDOM },
-	{ "addr", SIOSTEER_PLACE_ADDR }, { NULL, 0 } };
-static const struct cli_enum gate_names[] = {
-	{ "xdp", SIOSTEER_GATE_XDP }, { "tc", SIOSTEER_GATE_TC }, { NULL, 0 } };
+static const struct cli_enum key_names[] = { { "addr", SIOSTEER_KEY_ADDR },
+					     { "sid", SIOSTEER_KEY_SID },
+					     { NULL, 0 } };
+static const struct cli_enum place_names[] = { { "least-loaded", SIOSTEER_PLACE_LEAST },
+					       { "random", SIOSTEER_PLACE_RANDOM },
+					       { "addr", SIOSTEER_PLACE_ADDR },
+					       { NULL, 0 } };
+static const struct cli_enum gate_names[] = { { "xdp", SIOSTEER_GATE_XDP },
+					      { "tc", SIOSTEER_GATE_TC },
+					      { NULL, 0 } };
 
 static const struct cli_opt opts[OPT_COUNT] = {
 	[OPT_PORT] = { "port", 0, CLI_INT, FIELD(steer.port), SET(port_set), 1, 65535, NULL, "P",
@@ -132,14 +134,14 @@ static const struct cli_opt opts[OPT_COUNT] = {
 			  "IPv4 prefix length of the address key (default 32)" },
 	[OPT_PREFIX6] = { "prefix6", 0, CLI_INT, FIELD(steer.prefix6), NO_SET, 0, 128, NULL, "B",
 			  "IPv6 prefix length of the address key (default 128)" },
-	[OPT_PLACE] = { "place", 0, CLI_ENUM, FIELD(steer.place), SET(place_set), 0, 0,
-			place_names, NULL,
+	[OPT_PLACE] = { "place", 0, CLI_ENUM, FIELD(steer.place), SET(place_set), 0, 0, place_names,
+			NULL,
 			"sid mode: where a request without sid (a new session, a page)\n"
 			"goes: least-loaded (default), random, or addr (the address key)" },
 	[OPT_GATE] = { "gate", 0, CLI_ENUM, FIELD(steer.gate), NO_SET, 0, 0, gate_names, NULL,
 		       "sid mode: how bare handshake ACKs are held back (default xdp)" },
-	[OPT_SESSIONS_MAX] = { "sessions-max", 0, CLI_INT, FIELD(steer.sessions_max), NO_SET,
-			       1024, 1L << 26, NULL, "N",
+	[OPT_SESSIONS_MAX] = { "sessions-max", 0, CLI_INT, FIELD(steer.sessions_max), NO_SET, 1024,
+			       1L << 26, NULL, "N",
 			       "sid mode: learned sessions kept, oldest evicted\n"
 			       "(default 1048576)" },
 	[OPT_IFACE] = { "iface", 0, CLI_STRING, FIELD(steer.ifname), NO_SET, 0, 0, NULL, "IFACE",
@@ -147,9 +149,10 @@ static const struct cli_opt opts[OPT_COUNT] = {
 	[OPT_BIND] = { "bind", 0, CLI_STRING, FIELD(bind_addr), NO_SET, 0, 0, NULL, "ADDR",
 		       "address to listen on (default :: = IPv6 and IPv4)" },
 	[OPT_STOP_TIMEOUT] = { "stop-timeout", 0, CLI_INT, FIELD(stop_timeout), NO_SET, 0, 3600,
-			       NULL, "S", "seconds between SIGTERM and SIGKILL on stop (default 5)" },
-	[OPT_INTERVAL] = { "interval", 0, CLI_SECONDS, FIELD(interval), NO_SET, 0.05, 60, NULL,
-			   "S", "seconds between scans for new or dead workers (default 0.5)" },
+			       NULL, "S",
+			       "seconds between SIGTERM and SIGKILL on stop (default 5)" },
+	[OPT_INTERVAL] = { "interval", 0, CLI_SECONDS, FIELD(interval), NO_SET, 0.05, 60, NULL, "S",
+			   "seconds between scans for new or dead workers (default 0.5)" },
 	[OPT_REDIS] = { "redis", 0, CLI_STRING, FIELD(redis), NO_SET, 0, 0, NULL, "URL",
 			"Redis: redis://[user:pass@]host[:port][/db] or unix:///path\n"
 			"(run, attach: join a cluster; elsewhere with --cluster; default\n"
@@ -197,7 +200,8 @@ static const struct cli_opt opts[OPT_COUNT] = {
 			     "redis://[[user]:password@]host[:port][/db] or unix:///path\n"
 			     "(default $SIOSTEER_REDIS, else redis://127.0.0.1:6379)" },
 	[OPT_PIN_ROOT] = { "pin-root", 0, CLI_STRING, FIELD(steer.pin_root), NO_SET, 0, 0, NULL,
-			   "DIR", "bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
+			   "DIR",
+			   "bpffs directory for pins (default $SIOSTEER_PIN_ROOT or\n"
 			   "/sys/fs/bpf/siosteer)" },
 	[OPT_VERBOSE] = { "verbose", 'v', CLI_VERBOSE, 0, 0, NO_SET, 0, 0, NULL, NULL,
 			  "debug logging (libbpf's and libxdp's messages too)" },
@@ -263,8 +267,8 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f)
 		}
 	}
 	fprintf(f, "\nExit status:\n%s",
-		cmd->exit_status ? cmd->exit_status
-				 : "  0  done\n  1  it failed (the message says why)\n"
+		cmd->exit_status ? cmd->exit_status :
+				   "  0  done\n  1  it failed (the message says why)\n"
 				   "  2  the command line is wrong\n");
 }
 
@@ -333,7 +337,8 @@ static int set_value(const struct cli_cmd *cmd, const struct cli_opt *o, const c
 	case CLI_LIST:
 		count = (int *)(base + o->aux);
 		if (*count >= (int)o->max) {
-			log_error("%s: at most %d values for --%s", cmd->name, (int)o->max, o->name);
+			log_error("%s: at most %d values for --%s", cmd->name, (int)o->max,
+				  o->name);
 			return -1;
 		}
 		((const char **)(base + o->off))[(*count)++] = arg;
@@ -356,7 +361,7 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 {
 	struct option lo[OPT_COUNT + 2];
 	const enum cli_opt_id *id;
-	char shorts[16] = "+:";	/* '+': options end at the first operand, where asked;
+	char shorts[16] = "+:"; /* '+': options end at the first operand, where asked;
 				 * ':': a missing value is reported as such */
 	int n = 0, ns = 2, o, idx;
 
@@ -366,11 +371,11 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 		const struct cli_opt *op = &opts[*id];
 
 		lo[n++] = (struct option){ op->name,
-					   op->type == CLI_CLUSTER ? optional_argument
-					   : (op->type == CLI_FLAG || op->type == CLI_VERBOSE ||
-					      op->type == CLI_HELP)
-						   ? no_argument
-						   : required_argument,
+					   op->type == CLI_CLUSTER ? optional_argument :
+					   (op->type == CLI_FLAG || op->type == CLI_VERBOSE ||
+					    op->type == CLI_HELP) ?
+								     no_argument :
+								     required_argument,
 					   NULL, *id };
 		if (*id == OPT_TO)
 			lo[n++] = (struct option){ "in", required_argument, NULL, OPT_TO };
@@ -424,7 +429,8 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 			continue;
 		}
 		if (op->type == CLI_CLUSTER && !optarg && optind < argc && argv[optind][0] != '-' &&
-		    strspn(argv[optind], "0123456789") != strlen(argv[optind]) && !cmd->stop_at_operand)
+		    strspn(argv[optind], "0123456789") != strlen(argv[optind]) &&
+		    !cmd->stop_at_operand)
 			optarg = argv[optind++]; /* `--cluster NAME` too */
 		(void)i;
 		if (set_value(cmd, op, optarg, c))
@@ -466,8 +472,9 @@ const char *cli_describe_key(const struct cli *c)
 	if (c->steer.key == SIOSTEER_KEY_SID)
 		snprintf(buf, sizeof(buf),
 			 "key sid on %s, new sessions by %s, fallback /%u IPv4 /%u IPv6, %s gate",
-			 c->steer.ifname, cli_enum_name(OPT_PLACE, c->steer.place), c->steer.prefix4,
-			 c->steer.prefix6, c->steer.gate == SIOSTEER_GATE_TC ? "tc" : "XDP");
+			 c->steer.ifname, cli_enum_name(OPT_PLACE, c->steer.place),
+			 c->steer.prefix4, c->steer.prefix6,
+			 c->steer.gate == SIOSTEER_GATE_TC ? "tc" : "XDP");
 	else
 		snprintf(buf, sizeof(buf), "key addr, /%u IPv4, /%u IPv6", c->steer.prefix4,
 			 c->steer.prefix6);

@@ -18,26 +18,26 @@
 
 /* Everything any command can be told; each command reads the fields of its options. */
 struct cli {
-	struct siosteer_opts steer;	/* port, key, prefixes, pin root, interface */
-	int workers;			/* run */
-	const char *bind_addr;		/* run */
-	double interval;		/* attach: seconds between socket scans */
-	int stop_timeout;		/* run: seconds between SIGTERM and SIGKILL */
+	struct siosteer_opts steer; /* port, key, prefixes, pin root, interface */
+	int workers; /* run */
+	const char *bind_addr; /* run */
+	double interval; /* attach: seconds between socket scans */
+	int stop_timeout; /* run: seconds between SIGTERM and SIGKILL */
 	bool json;
-	int limit;			/* sessions: rows to print */
+	int limit; /* sessions: rows to print */
 	bool port_set;
 	bool place_set;
-	char **cmd;			/* run: worker command after -- */
+	char **cmd; /* run: worker command after -- */
 	/* Redis bridge (run, attach) and cluster-wide commands */
-	const char *redis;		/* --redis URL */
-	const char *cluster;		/* --cluster NAME (default "default") */
+	const char *redis; /* --redis URL */
+	const char *cluster; /* --cluster NAME (default "default") */
 	bool cluster_set;
-	const char *node;		/* --node ID (default: the host name) */
-	double sid_ttl;			/* --sid-ttl S */
-	int slot;			/* --slot N, -1 when not given */
-	const char *sid;		/* sessions --sid */
-	double wait;			/* drain/undrain/weight: seconds to wait for it to apply */
-	double seconds;			/* cost: the measuring window */
+	const char *node; /* --node ID (default: the host name) */
+	double sid_ttl; /* --sid-ttl S */
+	int slot; /* --slot N, -1 when not given */
+	const char *sid; /* sessions --sid */
+	double wait; /* drain/undrain/weight: seconds to wait for it to apply */
+	double seconds; /* cost: the measuring window */
 	/* emit, join, leave, disconnect */
 	const char *nsp;
 	const char *to[CLI_MAX_ROOMS];
@@ -56,23 +56,52 @@ struct cli {
 /* Option ids: a command lists the ones it accepts. */
 enum cli_opt_id {
 	OPT_END = 0,
-	OPT_PORT, OPT_WORKERS, OPT_KEY, OPT_PREFIX4, OPT_PREFIX6, OPT_PLACE, OPT_GATE,
-	OPT_SESSIONS_MAX, OPT_IFACE, OPT_BIND, OPT_STOP_TIMEOUT, OPT_INTERVAL,
-	OPT_REDIS, OPT_CLUSTER, OPT_CLUSTER_ARG, OPT_NODE, OPT_SID_TTL,
-	OPT_SLOT, OPT_WAIT, OPT_SID, OPT_LIMIT, OPT_SECONDS, OPT_JSON,
-	OPT_NSP, OPT_TO, OPT_EXCEPT, OPT_VOLATILE, OPT_CLOSE, OPT_ADAPTER_KEY, OPT_TIMEOUT,
-	OPT_QUIET, OPT_EMIT_REDIS, OPT_PIN_ROOT, OPT_VERBOSE, OPT_HELP,
+	OPT_PORT,
+	OPT_WORKERS,
+	OPT_KEY,
+	OPT_PREFIX4,
+	OPT_PREFIX6,
+	OPT_PLACE,
+	OPT_GATE,
+	OPT_SESSIONS_MAX,
+	OPT_IFACE,
+	OPT_BIND,
+	OPT_STOP_TIMEOUT,
+	OPT_INTERVAL,
+	OPT_REDIS,
+	OPT_CLUSTER,
+	OPT_CLUSTER_ARG,
+	OPT_NODE,
+	OPT_SID_TTL,
+	OPT_SLOT,
+	OPT_WAIT,
+	OPT_SID,
+	OPT_LIMIT,
+	OPT_SECONDS,
+	OPT_JSON,
+	OPT_NSP,
+	OPT_TO,
+	OPT_EXCEPT,
+	OPT_VOLATILE,
+	OPT_CLOSE,
+	OPT_ADAPTER_KEY,
+	OPT_TIMEOUT,
+	OPT_QUIET,
+	OPT_EMIT_REDIS,
+	OPT_PIN_ROOT,
+	OPT_VERBOSE,
+	OPT_HELP,
 	OPT_COUNT
 };
 
 /* A command: what --help prints around the generated Options, and what it accepts. */
 struct cli_cmd {
-	const char *name;	/* as typed: "status" */
-	const char *usage;	/* the Usage lines, without "Usage: " on the first */
-	const char *about;	/* what it does: a paragraph (or several) */
-	const enum cli_opt_id *opts;	/* OPT_END-terminated */
-	const char *exit_status;	/* NULL: 0 done, 1 failed, 2 usage */
-	bool stop_at_operand;	/* options end at the first operand (run's CMD, emit's EVENT) */
+	const char *name; /* as typed: "status" */
+	const char *usage; /* the Usage lines, without "Usage: " on the first */
+	const char *about; /* what it does: a paragraph (or several) */
+	const enum cli_opt_id *opts; /* OPT_END-terminated */
+	const char *exit_status; /* NULL: 0 done, 1 failed, 2 usage */
+	bool stop_at_operand; /* options end at the first operand (run's CMD, emit's EVENT) */
 };
 
 /* Exit statuses every command shares. */

@@ -20,12 +20,16 @@
 #include "siosteer_emit.h"
 #include "redis_url.h"
 
-#define EMITTER_UID "emitter"	/* what @socket.io/redis-emitter puts first */
+#define EMITTER_UID "emitter" /* what @socket.io/redis-emitter puts first */
 #define DEFAULT_KEY "socket.io"
 
 /* Request types of the adapter protocol (socket.io-redis-adapter RequestType). */
-enum { REQ_REMOTE_JOIN = 2, REQ_REMOTE_LEAVE = 3, REQ_REMOTE_DISCONNECT = 4,
-       REQ_SERVER_SIDE_EMIT = 6 };
+enum {
+	REQ_REMOTE_JOIN = 2,
+	REQ_REMOTE_LEAVE = 3,
+	REQ_REMOTE_DISCONNECT = 4,
+	REQ_SERVER_SIDE_EMIT = 6
+};
 
 struct siosteer_emitter {
 	redisContext *c;
@@ -118,7 +122,8 @@ static int pack_object(msgpack_packer *pk, json_t *j, int depth)
 	uint32_t idx;
 
 	msgpack_pack_map(pk, n);
-	json_object_foreach(j, k, v) {
+	json_object_foreach(j, k, v)
+	{
 		if (index_key(k, &idx)) {
 			struct idx_key *t = realloc(ik, (ni + 1) * sizeof(*ik));
 
@@ -137,7 +142,8 @@ static int pack_object(msgpack_packer *pk, json_t *j, int depth)
 		if (pack_json(pk, json_object_get(j, ik[i].key), depth + 1))
 			goto fail;
 	}
-	json_object_foreach(j, k, v) {
+	json_object_foreach(j, k, v)
+	{
 		if (index_key(k, &idx))
 			continue;
 		pack_str(pk, k, strlen(k));
@@ -189,8 +195,8 @@ static int pack_json(msgpack_packer *pk, json_t *j, int depth)
 static json_t *parse_arg(const char *text, size_t i, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL,
-			       &je);
+	json_t *j =
+		json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &je);
 
 	if (!j) {
 		bool bare = text[0] && strchr("{[\"-0123456789tfn", text[0]) == NULL;
@@ -223,8 +229,7 @@ static json_t *js_numbers(json_t *j)
 			json_array_set(j, i, js_numbers(json_incref(json_array_get(j, i))));
 		return j;
 	case JSON_OBJECT:
-		json_object_foreach(j, k, v)
-			json_object_set(j, k, js_numbers(json_incref(v)));
+		json_object_foreach(j, k, v) json_object_set(j, k, js_numbers(json_incref(v)));
 		return j;
 	default:
 		return j;
@@ -288,10 +293,9 @@ static int check_event(const char *event, char *err, size_t errlen)
  * [uid, {type: 2, data: [event, ...args], nsp}, {rooms, flags, except}] and its channel.
  * `args` is either nargs parsed JSON values or `packed` raw msgpack.
  */
-static int encode_emit(const char *key, const struct siosteer_emit_target *to,
-		       const char *event, json_t **args, const void *packed, size_t packed_len,
-		       size_t nargs, char **channel, char **msg, size_t *len, char *err,
-		       size_t errlen)
+static int encode_emit(const char *key, const struct siosteer_emit_target *to, const char *event,
+		       json_t **args, const void *packed, size_t packed_len, size_t nargs,
+		       char **channel, char **msg, size_t *len, char *err, size_t errlen)
 {
 	const char **rooms = NULL, **except = NULL;
 	size_t nr = 0, ne = 0, i;
@@ -355,8 +359,8 @@ static int encode_emit(const char *key, const struct siosteer_emit_target *to,
 	pack_rooms(&pk, except, ne);
 
 	/* One room: its own channel, so servers without that room ignore it cheaply. */
-	w = nr == 1 ? asprintf(channel, "%s#%s#%s#", key, nsp, rooms[0])
-		    : asprintf(channel, "%s#%s#", key, nsp);
+	w = nr == 1 ? asprintf(channel, "%s#%s#%s#", key, nsp, rooms[0]) :
+		      asprintf(channel, "%s#%s#", key, nsp);
 	if (w < 0) {
 		*channel = NULL;
 		goto oom_sb;
@@ -427,9 +431,9 @@ static char *encode_request(int type, const struct siosteer_emit_target *to,
 	return s;
 }
 
-int siosteer_emit_encode(const char *key, const struct siosteer_emit_target *to,
-			 const char *event, const char *const *json_args, size_t nargs,
-			 char **channel, char **msg, size_t *len, char *err, size_t errlen)
+int siosteer_emit_encode(const char *key, const struct siosteer_emit_target *to, const char *event,
+			 const char *const *json_args, size_t nargs, char **channel, char **msg,
+			 size_t *len, char *err, size_t errlen)
 {
 	json_t **args = calloc(nargs ? nargs : 1, sizeof(*args));
 	size_t i;
@@ -442,8 +446,8 @@ int siosteer_emit_encode(const char *key, const struct siosteer_emit_target *to,
 	for (i = 0; i < nargs; i++)
 		if (!(args[i] = parse_arg(json_args[i], i + 1, err, errlen)))
 			goto out;
-	rc = encode_emit(key && *key ? key : DEFAULT_KEY, to, event, args, NULL, 0, nargs,
-			 channel, msg, len, err, errlen);
+	rc = encode_emit(key && *key ? key : DEFAULT_KEY, to, event, args, NULL, 0, nargs, channel,
+			 msg, len, err, errlen);
 out:
 	for (i = 0; i < nargs; i++)
 		json_decref(args[i]);
@@ -497,8 +501,7 @@ const char *siosteer_emitter_error(const struct siosteer_emitter *e)
 }
 
 /* PUBLISH; a connection known to be broken is replaced first (never a resend). */
-static long publish(struct siosteer_emitter *e, const char *channel, const char *msg,
-		    size_t len)
+static long publish(struct siosteer_emitter *e, const char *channel, const char *msg, size_t len)
 {
 	redisReply *r;
 	long n;
@@ -535,8 +538,8 @@ static long emit_common(struct siosteer_emitter *e, const struct siosteer_emit_t
 	size_t len;
 	long n;
 
-	if (encode_emit(e->key, to, event, args, packed, plen, nargs, &channel, &msg, &len,
-			e->err, sizeof(e->err)))
+	if (encode_emit(e->key, to, event, args, packed, plen, nargs, &channel, &msg, &len, e->err,
+			sizeof(e->err)))
 		return -1;
 	n = publish(e, channel, msg, len);
 	free(channel);
@@ -577,8 +580,10 @@ long siosteer_emit_packed(struct siosteer_emitter *e, const struct siosteer_emit
 	for (i = 0; i < nargs; i++) {
 		if (msgpack_unpack_next(&u, packed, len, &off) != MSGPACK_UNPACK_SUCCESS) {
 			msgpack_unpacked_destroy(&u);
-			seterr(e->err, sizeof(e->err), "packed arguments: object %zu is not whole "
-			       "msgpack", i + 1);
+			seterr(e->err, sizeof(e->err),
+			       "packed arguments: object %zu is not whole "
+			       "msgpack",
+			       i + 1);
 			return -1;
 		}
 	}
@@ -618,8 +623,8 @@ static long rooms_request(struct siosteer_emitter *e, int type,
 	long n;
 
 	if (!nrooms) {
-		seterr(e->err, sizeof(e->err), "no room to %s", type == REQ_REMOTE_JOIN ? "join"
-											: "leave");
+		seterr(e->err, sizeof(e->err), "no room to %s",
+		       type == REQ_REMOTE_JOIN ? "join" : "leave");
 		return -1;
 	}
 	json = encode_request(type, to, rooms, nrooms, -1);
@@ -640,8 +645,8 @@ long siosteer_sockets_leave(struct siosteer_emitter *e, const struct siosteer_em
 	return rooms_request(e, REQ_REMOTE_LEAVE, to, rooms, nrooms);
 }
 
-long siosteer_disconnect_sockets(struct siosteer_emitter *e,
-				 const struct siosteer_emit_target *to, bool close)
+long siosteer_disconnect_sockets(struct siosteer_emitter *e, const struct siosteer_emit_target *to,
+				 bool close)
 {
 	char *json = encode_request(REQ_REMOTE_DISCONNECT, to, NULL, 0, close ? 1 : 0);
 	long n = request(e, to ? to->nsp : NULL, json);

@@ -11,10 +11,10 @@
 
 #include "redis_url.h"
 
-#define FAIL(...)                                          \
-	do {                                               \
-		snprintf(err, errlen, __VA_ARGS__);        \
-		return -1;                                 \
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -1;                          \
 	} while (0)
 
 static int hexval(int c)
@@ -73,8 +73,8 @@ static int parse_long(const char *s, size_t n, long min, long max, long *out)
 }
 
 /* [USER][:PASSWORD] before '@'. */
-static int parse_userinfo(const char *url, const char *s, size_t n, struct redis_url *u,
-			  char *err, size_t errlen)
+static int parse_userinfo(const char *url, const char *s, size_t n, struct redis_url *u, char *err,
+			  size_t errlen)
 {
 	const char *colon = memchr(s, ':', n);
 	size_t ulen = colon ? (size_t)(colon - s) : n;
@@ -88,7 +88,8 @@ static int parse_userinfo(const char *url, const char *s, size_t n, struct redis
 		u->has_pass = u->pass[0] || u->user[0];
 	} else if (ulen) {
 		FAIL("redis URL '%s': user '%s' without a password (write user:password@ or "
-		     ":password@)", url, u->user);
+		     ":password@)",
+		     url, u->user);
 	}
 	return 0;
 }
@@ -105,7 +106,8 @@ static int parse_query(const char *url, const char *q, struct redis_url *u, char
 				FAIL("redis URL '%s': db '%.*s' is not a number", url, (int)n - 3,
 				     q + 3);
 		} else {
-			FAIL("redis URL '%s': unknown parameter '%.*s' (only db=N)", url, (int)n, q);
+			FAIL("redis URL '%s': unknown parameter '%.*s' (only db=N)", url, (int)n,
+			     q);
 		}
 		q += n + (q[n] == '&');
 	}
@@ -161,7 +163,8 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 			return -1;
 		if (!at && auth_end != rest)
 			FAIL("redis URL '%s': expected unix:///path (an absolute path after "
-			     "'unix://')", shown);
+			     "'unix://')",
+			     shown);
 		q = strchr(auth_end, '?');
 		hlen = q ? (size_t)(q - auth_end) : strlen(auth_end);
 		if (hlen >= sizeof(path) || pct_decode(auth_end, hlen, u->path, sizeof(u->path)) ||
@@ -175,7 +178,8 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 		if (sep)
 			FAIL("redis URL '%s': scheme '%.*s' is not redis:// or unix://", shown,
 			     (int)(sep - url), url);
-		FAIL("redis URL '%s' has no scheme: write redis://host:port or unix:///path", shown);
+		FAIL("redis URL '%s' has no scheme: write redis://host:port or unix:///path",
+		     shown);
 	}
 	rest = url + 8;
 	auth_end = rest + strcspn(rest, "/?#");
@@ -274,7 +278,8 @@ void redis_describe_failure(const struct redisContext *c, const struct redis_url
 		snprintf(err, errlen, "Redis at %s closed the connection (%s)", where, what);
 		break;
 	case REDIS_ERR_IO:
-		if (!strcmp(c->errstr, strerror(EAGAIN)) || !strcmp(c->errstr, strerror(EWOULDBLOCK)))
+		if (!strcmp(c->errstr, strerror(EAGAIN)) ||
+		    !strcmp(c->errstr, strerror(EWOULDBLOCK)))
 			snprintf(err, errlen, "Redis at %s did not answer %s in time", where, what);
 		else
 			snprintf(err, errlen, "Redis at %s: %s: %s", where, what, c->errstr);
@@ -316,13 +321,15 @@ static int checked(redisContext *c, const struct redis_url *u, redisReply *r, co
 		redis_url_where(u, where, sizeof(where));
 		if (r && (!strncmp(r->str, "WRONGPASS", 9) ||
 			  !strncmp(r->str, "ERR invalid password", 20) ||
-			  !strncmp(r->str, "ERR AUTH", 8) || !strncmp(r->str, "ERR Client sent AUTH", 20)))
+			  !strncmp(r->str, "ERR AUTH", 8) ||
+			  !strncmp(r->str, "ERR Client sent AUTH", 20)))
 			snprintf(err, errlen, "Redis at %s refused the credentials in the URL (%s)",
 				 where, r->str);
 		else if (r && !strncmp(r->str, "NOAUTH", 6))
 			snprintf(err, errlen,
 				 "Redis at %s needs a password (%s): give it in the URL, "
-				 "redis://:PASSWORD@host:port", where, r->str);
+				 "redis://:PASSWORD@host:port",
+				 where, r->str);
 		else
 			redis_describe_failure(c, u, r, what, err, errlen);
 		rc = -1;
@@ -341,8 +348,8 @@ struct redisContext *redis_url_connect(const struct redis_url *u, double timeout
 	redisReply *r;
 
 	redis_url_where(u, where, sizeof(where));
-	c = u->unix_socket ? redisConnectUnixWithTimeout(u->path, tv)
-			   : redisConnectWithTimeout(u->host, u->port, tv);
+	c = u->unix_socket ? redisConnectUnixWithTimeout(u->path, tv) :
+			     redisConnectWithTimeout(u->host, u->port, tv);
 	if (!c) {
 		snprintf(err, errlen, "cannot connect to Redis at %s: out of memory", where);
 		return NULL;
@@ -377,8 +384,10 @@ struct redisContext *redis_url_connect(const struct redis_url *u, double timeout
 	}
 	r = redisCommand(c, "PING");
 	if (r && r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "Redis at %s answered PING with something else than PONG; "
-			 "is it a Redis server?", where);
+		snprintf(err, errlen,
+			 "Redis at %s answered PING with something else than PONG; "
+			 "is it a Redis server?",
+			 where);
 		freeReplyObject(r);
 		goto fail;
 	}

@@ -18,11 +18,11 @@
 
 struct redis_url {
 	bool unix_socket;
-	char host[256];		/* TCP: host name or address (IPv6 without brackets) */
-	int port;		/* TCP */
-	char path[108];		/* unix socket path */
-	char user[128];		/* empty: none */
-	char pass[256];		/* empty: no AUTH */
+	char host[256]; /* TCP: host name or address (IPv6 without brackets) */
+	int port; /* TCP */
+	char path[108]; /* unix socket path */
+	char user[128]; /* empty: none */
+	char pass[256]; /* empty: no AUTH */
 	bool has_pass;
 	long db;
 };
