@@ -133,13 +133,39 @@ static void redact(const char *url, char *out, size_t len)
 		snprintf(out, len, "%.*s***%s", (int)(colon + 1 - url), url, at);
 }
 
+/* unix://[[user]:password@]/path[?db=N], after the scheme check. */
+static int parse_unix(const char *url, const char *shown, struct redis_url *u, char *err,
+		      size_t errlen)
+{
+	const char *rest = url + 7, *auth_end, *at, *q;
+	char path[sizeof(u->path) * 3];
+	size_t hlen;
+
+	u->unix_socket = true;
+	auth_end = strchr(rest, '/');
+	if (!auth_end)
+		FAIL("redis URL '%s': no socket path (unix:///path/to/redis.sock)", shown);
+	at = memchr(rest, '@', (size_t)(auth_end - rest));
+	if (at && parse_userinfo(shown, rest, (size_t)(at - rest), u, err, errlen))
+		return -1;
+	if (!at && auth_end != rest)
+		FAIL("redis URL '%s': expected unix:///path (an absolute path after "
+		     "'unix://')",
+		     shown);
+	q = strchr(auth_end, '?');
+	hlen = q ? (size_t)(q - auth_end) : strlen(auth_end);
+	if (hlen >= sizeof(path) || pct_decode(auth_end, hlen, u->path, sizeof(u->path)) ||
+	    hlen < 2)
+		FAIL("redis URL '%s': bad or too long socket path", shown);
+	return q ? parse_query(shown, q + 1, u, err, errlen) : 0;
+}
+
 int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errlen)
 {
 	const char *rest, *at, *auth_end, *hp, *hp_end, *port_s = NULL;
+	char shown[600];
 	size_t hlen;
 	long v;
-
-	char shown[600];
 
 	memset(u, 0, sizeof(*u));
 	redact(url ? url : "", shown, sizeof(shown));
@@ -149,29 +175,8 @@ int redis_url_parse(const char *url, struct redis_url *u, char *err, size_t errl
 	if (!strncmp(url, "rediss://", 9))
 		FAIL("redis URL '%s': TLS (rediss://) is not supported; use redis:// or unix://",
 		     shown);
-	if (!strncmp(url, "unix://", 7)) {
-		const char *q;
-		char path[sizeof(u->path) * 3];
-
-		u->unix_socket = true;
-		rest = url + 7;
-		auth_end = strchr(rest, '/');
-		if (!auth_end)
-			FAIL("redis URL '%s': no socket path (unix:///path/to/redis.sock)", shown);
-		at = memchr(rest, '@', (size_t)(auth_end - rest));
-		if (at && parse_userinfo(shown, rest, (size_t)(at - rest), u, err, errlen))
-			return -1;
-		if (!at && auth_end != rest)
-			FAIL("redis URL '%s': expected unix:///path (an absolute path after "
-			     "'unix://')",
-			     shown);
-		q = strchr(auth_end, '?');
-		hlen = q ? (size_t)(q - auth_end) : strlen(auth_end);
-		if (hlen >= sizeof(path) || pct_decode(auth_end, hlen, u->path, sizeof(u->path)) ||
-		    hlen < 2)
-			FAIL("redis URL '%s': bad or too long socket path", shown);
-		return q ? parse_query(shown, q + 1, u, err, errlen) : 0;
-	}
+	if (!strncmp(url, "unix://", 7))
+		return parse_unix(url, shown, u, err, errlen);
 	if (strncmp(url, "redis://", 8)) {
 		const char *sep = strstr(url, "://");
 
