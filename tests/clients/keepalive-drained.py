@@ -11,43 +11,21 @@ the requests a browser's pool would send:
 Prints one JSON line: the outcomes and the new session's sid.
 """
 import json
-import socket
+import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from raw_http import PATH, connect as _connect, request as _request  # noqa: E402
+
 host, port, drained, other = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-PATH = "/socket.io/?EIO=4&transport=polling"
-
-
-def request(c, method, path, body=b""):
-    data = b""
-    head = "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n" % (method, path, host)
-    if method == "POST":
-        head += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n" % len(body)
-    try:
-        c.sendall(head.encode() + b"\r\n" + body)
-        while b"\r\n\r\n" not in data:
-            d = c.recv(65536)
-            if not d:
-                return None
-            data += d
-    except (ConnectionResetError, BrokenPipeError):
-        return None
-    head, _, rest = data.partition(b"\r\n\r\n")
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
-    while len(rest) < n:
-        d = c.recv(65536)
-        if not d:
-            break
-        rest += d
-    return int(head.split(b" ", 2)[1]), rest[:n]
 
 
 def conn():
-    return socket.create_connection((host, port), timeout=5)
+    return _connect(host, port)
+
+
+def request(c, method, path, body=b""):
+    return _request(c, host, method, path, body)
 
 
 out = {"foreign_request": None, "handshake_on_drained": None, "new_sid": None}

@@ -15,47 +15,21 @@ One kept-alive connection K carries requests of every session, as a browser's po
 Prints one JSON line: sids, answered on K, reset (and resent), failures.
 """
 import json
-import socket
+import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from raw_http import PATH, connect as _connect, request as _request  # noqa: E402
+
 host, port, sessions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-PATH = "/socket.io/?EIO=4&transport=polling"
 
 
 def connect():
-    c = socket.create_connection((host, port), timeout=5)
-    return c
+    return _connect(host, port)
 
 
 def request(c, method, path, body=b""):
-    """Send one request; return (status, body) or None if the connection was reset or
-    closed before any answer byte."""
-    data = b""
-    head = "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive\r\n" % (method, path, host)
-    if method == "POST":
-        head += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n" % len(body)
-    try:
-        c.sendall(head.encode() + b"\r\n" + body)
-        while b"\r\n\r\n" not in data:
-            d = c.recv(65536)
-            if not d:
-                return None if not data else ("cut", data)
-            data += d
-    except (ConnectionResetError, BrokenPipeError):
-        return None if not data else ("cut", data)
-    head, _, rest = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
-    while len(rest) < n:
-        d = c.recv(65536)
-        if not d:
-            break
-        rest += d
-    return status, rest[:n]
+    return _request(c, host, method, path, body)
 
 
 def open_sid(body):

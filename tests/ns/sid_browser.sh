@@ -16,8 +16,9 @@
 # Before each scenario 6 sio-clients sessions from 6 other client addresses warm the
 # workers up, so least-loaded placement and the browser's address disagree.
 #
-# Phases: ONE worker (baseline: must pass), then 4 workers under `siosteer run --key sid
-# --place $PLACE`. Per scenario: every session completes all acks from exactly one pid,
+# Phases: ONE worker (baseline: must pass), then 4 workers under `siosteer run --key sid`
+# with its default placement (least-loaded), then 4 workers under `siosteer attach` with
+# scenario a. Per scenario: every session completes all acks from exactly one pid,
 # 0 HTTP 400 responses, 0 reconnects; 4 workers: every sid the browser used is listed by
 # `siosteer sessions` and a and b use >= MIN_WORKERS (3) workers; the workers' request logs
 # show no request that reached a worker which never owned its sid. All problems of both
@@ -26,13 +27,13 @@
 # engine.io-client's next poll against the close packet, and that poll then gets a 400
 # from the right worker (seen once in ~10 runs; the server log counts such "closed" hits).
 #
-# Env: PLACE=least-loaded (default) | addr | random | default (no --place flag)
-#      MODE=run | attach (default: both, attach with scenario a): 4 workers bind the port themselves (Node 22
-#      reusePort) + `siosteer attach veth0 --key sid`; scenario a only, no baseline.
+# Env: PLACE=default (no --place flag: siosteer's default) | least-loaded | addr | random
+#      MODE=run | attach (default: both). attach: 4 workers bind the port themselves
+#      (Node 22 reusePort) + `siosteer attach veth0 --key sid`; scenario a only.
 #      SCENARIOS="a b ..." to run a subset.
-#      MIN_WORKERS=3: workers a and b must use. With least-loaded placement a handshake on
-#      a kept-alive connection stays on that connection's worker while it is within
-#      SIOSTEER_PLACE_SLACK (2) sessions of the least loaded, so 4 sessions may split 3/1.
+#      MIN_WORKERS=3: workers a and b must use. A handshake on a kept-alive connection
+#      stays on that connection's worker only while that worker is the least loaded
+#      (SIOSTEER_PLACE_SLACK 0), so a page's 4 sessions get 4 workers.
 # Needs root, $SIOSTEER (make), tests/node_modules (npm ci in tests/), /usr/bin/chromium.
 # shellcheck source-path=SCRIPTDIR disable=SC2034
 set -u
@@ -42,7 +43,7 @@ SST_TAG=br
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
 SST_FAIL_SKIP='^(ready|stats) '
 
-PLACE=${PLACE:-least-loaded}
+PLACE=${PLACE:-default}
 # MODE=run or attach runs that mode alone; by default both: every scenario under run, and
 # scenario (a) under attach.
 MODES=${MODE:-run attach}
