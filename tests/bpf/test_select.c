@@ -38,6 +38,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "unit_check.h"
 #include "siosteer.h"
 #include "addr_hash.h"
 #include "maglev.h"
@@ -48,55 +49,9 @@
 #define NADDR   60 /* 127.0.0.10 .. 127.0.0.69 */
 #define ROUNDS  3 /* connections per address and phase */
 
-static int passed, failed;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
 static int slots_fd, tables_fd, state_fd, counters_fd, epfd;
 static int lfd[NLISTEN];
 static struct siosteer_table table;
-
-static int lo_up(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	if (!err)
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return err;
-}
-
-static int listener(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64))
-		return -1;
-	return fd;
-}
 
 static struct siosteer_counters counters(void)
 {
@@ -282,7 +237,7 @@ static void run(const char *obj_path)
 	for (i = 0; i < NLISTEN; i++) {
 		__u64 fd;
 
-		lfd[i] = listener();
+		lfd[i] = reuseport_listener(PORT, 64);
 		fd = (__u64)lfd[i];
 		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = i };
 		if (lfd[i] < 0 || bpf_map_update_elem(slots_fd, &i, &fd, BPF_ANY) ||

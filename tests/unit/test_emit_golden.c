@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <hiredis/hiredis.h>
 
+#include "unit_check.h"
 #include "siosteer_emit.h"
 
 enum op { OP_EMIT, OP_PACKED, OP_JOIN, OP_LEAVE, OP_DISCONNECT, OP_SSE };
@@ -57,26 +58,6 @@ struct golden {
 #include "emit_golden.h"
 
 #define NGOLDEN (sizeof(goldens) / sizeof(goldens[0]))
-
-static int passed, failed;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /* Hex with (HH*N) runs -> bytes (malloc'ed). */
 static unsigned char *unhex(const char *h, size_t *len)

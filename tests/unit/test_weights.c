@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "unit_check.h"
 #include "control.h"
 #include "control_apply.h"
 #include "loader.h"
@@ -44,26 +45,6 @@
 #define M     SIOSTEER_MAGLEV_SIZE
 #define NLIVE 4
 #define PORT  7461
-
-static int passed, failed;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /* ---- siosteer_control_weights alone --------------------------------------------------- */
 
@@ -138,33 +119,6 @@ static struct ctl_applier app;
 static int cli_fd = -1; /* the control map as the CLI opens it */
 static int lfd[NLIVE];
 
-static int lo_up(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int err;
-
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	if (!err)
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return err;
-}
-
-static int listener(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 16))
-		return -1;
-	return fd;
-}
-
 static __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -232,7 +186,7 @@ static void real_maps(void)
 		return;
 	}
 	for (i = 0; i < NLIVE; i++) {
-		lfd[i] = listener();
+		lfd[i] = reuseport_listener(PORT, 16);
 		err = lfd[i] < 0 ? -errno : siosteer_slot_set(s, (__u32)i, lfd[i], getpid());
 		if (err) {
 			check(false, "listener", "slot %d: %s", i, strerror(-err));
