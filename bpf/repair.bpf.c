@@ -36,7 +36,7 @@
 #include "sid_maps.h"
 #include "repair.h"
 #include "pkt.h"
-#include "load_window.h"
+#include "req_scratch.h"
 
 #define TCP_FLAG_RST_ 0x04
 #define TCP_CSUM_OFF  16 /* offsetof(struct tcphdr, check) */
@@ -47,32 +47,12 @@
 const volatile __u16 port;
 const volatile __u32 place = SIOSTEER_PLACE_LEAST;
 
-struct scratch {
-	struct sio_req_buf req;
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} repair_scratch SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct siosteer_repair_counters);
 } repair_counters SEC(".maps");
-
-DEFINE_LOAD_WINDOW(load_request, SIOSTEER_REQ_WINDOW)
-
-/* Global: the verifier checks the scan once, not once per path of the caller. */
-__noinline int parse_request(struct scratch *s, __u32 n, struct siosteer_sid *sid)
-{
-	if (!s || !sid)
-		return NOT_HTTP;
-	return sio_parse_request(&s->req, n, sid);
-}
 
 __noinline int is_eio(struct scratch *s, __u32 n)
 {
@@ -271,7 +251,7 @@ int siosteer_repair(struct __sk_buff *skb)
 	int r, state;
 
 	c = bpf_map_lookup_elem(&repair_counters, &zero);
-	s = bpf_map_lookup_elem(&repair_scratch, &zero);
+	s = bpf_map_lookup_elem(&req_scratch, &zero);
 	if (!c || !s)
 		return TC_ACT_UNSPEC;
 	if (pkt_parse_tcp(data, data_end, &p))

@@ -26,7 +26,7 @@
 #include "addr_hash.h"
 #include "maps.h"
 #include "sid_maps.h"
-#include "load_window.h"
+#include "req_scratch.h"
 
 #define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86DD
@@ -37,30 +37,6 @@ const volatile __u32 mask4 = 0xffffffff;
 const volatile __u32 mask6[4] = { 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff };
 const volatile __u32 key_mode = SIOSTEER_KEY_ADDR;
 const volatile __u32 place = SIOSTEER_PLACE_ADDR;
-
-/* First-request bytes; per-CPU because a program run never migrates. */
-struct scratch {
-	struct sio_req_buf req;
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} req_scratch SEC(".maps");
-
-DEFINE_LOAD_WINDOW(load_request, SIOSTEER_REQ_WINDOW)
-
-/*
- * A global function is verified once, on its own, instead of once per path of the caller;
- * the byte-scanning loop would otherwise multiply with every branch of the selector.
- */
-__noinline int parse_request(struct scratch *s, __u32 n, struct siosteer_sid *sid)
-{
-	if (!s || !sid)
-		return NOT_HTTP;
-	return sio_parse_request(&s->req, n, sid);
-}
 
 /* The connection's addresses (from the IP header) and its address-key hash. */
 static __always_inline int read_conn(struct sk_reuseport_md *md, struct siosteer_conn *k,
