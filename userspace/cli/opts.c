@@ -208,9 +208,6 @@ static const struct cli_opt opts[OPT_COUNT] = {
 	[OPT_HELP] = { "help", 'h', CLI_HELP, 0, 0, NO_SET, 0, 0, NULL, NULL, "this text" },
 };
 
-/* --in is --to's other name (@socket.io/redis-emitter calls it in()). */
-#define OPT_ALIAS_IN OPT_COUNT
-
 const char *cli_enum_name(enum cli_opt_id id, int value)
 {
 	const struct cli_enum *e;
@@ -396,7 +393,6 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
 		const struct cli_opt *op = NULL;
-		enum cli_opt_id i;
 
 		if (o == ':') {
 			say(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -419,7 +415,6 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 		}
 		if (!op)
 			continue;
-		i = (enum cli_opt_id)(op - opts);
 		if (op->type == CLI_HELP) {
 			cli_usage(cmd, stdout);
 			return 1;
@@ -432,7 +427,6 @@ int cli_parse(int argc, char **argv, const struct cli_cmd *cmd, struct cli *c)
 		    strspn(argv[optind], "0123456789") != strlen(argv[optind]) &&
 		    !cmd->stop_at_operand)
 			optarg = argv[optind++]; /* `--cluster NAME` too */
-		(void)i;
 		if (set_value(cmd, op, optarg, c))
 			return -1;
 	}
