@@ -88,8 +88,7 @@ static __always_inline __u64 bucket_of(__u32 hash)
 }
 
 /* Select `slot`. Returns 0 on success, the helper's error otherwise. */
-static __always_inline long try_slot(struct sk_reuseport_md *md, __u32 slot,
-				     struct siosteer_counters *c)
+static __always_inline long try_slot(struct sk_reuseport_md *md, __u32 slot)
 {
 	__u32 key = slot; /* the helper gets its own copy: its stack slot loses bounds */
 
@@ -105,7 +104,7 @@ static __always_inline __u32 select_by_addr(struct sk_reuseport_md *md, struct s
 	__u32 slot = t->entry[bucket_of(hash)], nlive, start, i;
 	long err;
 
-	err = try_slot(md, slot, c);
+	err = try_slot(md, slot);
 	if (!err)
 		return slot;
 	if (err != -ENOENT)
@@ -127,7 +126,7 @@ static __always_inline __u32 select_by_addr(struct sk_reuseport_md *md, struct s
 		if (idx >= SIOSTEER_MAX_SLOTS)
 			break;
 		slot = t->live[idx];
-		if (!try_slot(md, slot, c)) {
+		if (!try_slot(md, slot)) {
 			c->fallback++;
 			return slot;
 		}
@@ -164,7 +163,7 @@ static __always_inline __u32 select_new_session(struct sk_reuseport_md *md,
 			}
 		}
 	}
-	if (best == SIOSTEER_NO_SLOT || try_slot(md, best, c))
+	if (best == SIOSTEER_NO_SLOT || try_slot(md, best))
 		return select_by_addr(md, t, hash, c);
 	l = bpf_map_lookup_elem(&load, &best);
 	if (l)
@@ -207,7 +206,7 @@ static __always_inline __u32 select_by_sid(struct sk_reuseport_md *md, struct si
 		return SIOSTEER_NO_SLOT;
 	}
 	owner = bpf_map_lookup_elem(&sids, &sid);
-	if (owner && !try_slot(md, owner->slot, c)) {
+	if (owner && !try_slot(md, owner->slot)) {
 		c->sid_hit++;
 		return owner->slot;
 	}

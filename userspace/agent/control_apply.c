@@ -227,6 +227,19 @@ static int expected(const struct siosteer_pinned *p, int ctl_fd, __u32 *w, bool 
 	return 0;
 }
 
+/* The port's pins and its control map (fd), both open, or -errno with neither. */
+static int open_pins_and_control(const char *root, unsigned port, struct siosteer_pinned *p)
+{
+	int err = siosteer_pinned_open(root, port, p), fd;
+
+	if (err)
+		return err;
+	fd = siosteer_control_open(root, port, false);
+	if (fd < 0)
+		siosteer_pinned_close(p);
+	return fd;
+}
+
 int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *all_drained)
 {
 	__u32 want[SIOSTEER_MAX_SLOTS], have[SIOSTEER_MAX_SLOTS], gen = 0;
@@ -234,14 +247,9 @@ int ctl_wait_applied(const char *root, unsigned port, double timeout_s, bool *al
 	struct siosteer_pinned p;
 	int fd, err;
 
-	err = siosteer_pinned_open(root, port, &p);
-	if (err)
-		return err;
-	fd = siosteer_control_open(root, port, false);
-	if (fd < 0) {
-		siosteer_pinned_close(&p);
+	fd = open_pins_and_control(root, port, &p);
+	if (fd < 0)
 		return fd;
-	}
 	for (;;) {
 		err = expected(&p, fd, want, all_drained);
 		if (!err)
@@ -269,14 +277,9 @@ int ctl_apply_without_agent(const char *root, unsigned port, bool *all_drained, 
 	struct siosteer_pinned p;
 	int fd, err;
 
-	err = siosteer_pinned_open(root, port, &p);
-	if (err)
-		return err;
-	fd = siosteer_control_open(root, port, false);
-	if (fd < 0) {
-		siosteer_pinned_close(&p);
+	fd = open_pins_and_control(root, port, &p);
+	if (fd < 0)
 		return fd;
-	}
 	err = expected(&p, fd, w, all_drained);
 	if (!err)
 		err = siosteer_pinned_table_sync(&p, w, moved);
