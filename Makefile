@@ -37,7 +37,7 @@ REDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis) \
 	$(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LDLIBS  += $(REDIS_LIBS) -lpthread -lm
 
-BPF_PROGS := select learn gate tw_reset repair
+BPF_PROGS := select learn gate tw_reset repair cookie
 BPF_OBJS  := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS  := $(wildcard bpf/*.h)
@@ -119,6 +119,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BPF_HDRS)
 -include tests/bpf/bpf-tests.mk
 -include tests/unit/unit-tests.mk
 -include tests/bpf/select-test.mk
+-include tests/bpf/cookie-forge.mk
 -include tools/gate-bench.mk
 
 # The man page: one source, docs/siosteer.8.scd. Its date is the source's last commit, so
