@@ -144,6 +144,7 @@ struct siosteer_meta {
 	__u32 place; /* enum siosteer_place */
 	__u32 gate; /* enum siosteer_gate_kind */
 	__u32 clsact_ours; /* we created the interface's clsact qdisc: remove it on detach */
+	__u32 cookies; /* sid mode: enum siosteer_cookies, as resolved (bpf or sysctl) */
 	char ifname[16];
 };
 
@@ -151,6 +152,17 @@ enum siosteer_gate_kind {
 	SIOSTEER_GATE_NONE = 0,
 	SIOSTEER_GATE_XDP = 1,
 	SIOSTEER_GATE_TC = 2,
+};
+
+/*
+ * Who answers the steered port's SYNs with cookies in sid mode: the kernel, after
+ * tcp_syncookies=2 for the whole namespace (sysctl), or siosteer's tc program for this
+ * port alone (bpf, bpf/cookie.bpf.c). auto picks bpf where the kernel can.
+ */
+enum siosteer_cookies {
+	SIOSTEER_COOKIES_AUTO = 0,
+	SIOSTEER_COOKIES_SYSCTL = 1,
+	SIOSTEER_COOKIES_BPF = 2,
 };
 
 /* How sid mode places a session that has no sid yet (its handshake request). */

@@ -11,6 +11,7 @@ struct learn_bpf;
 struct gate_bpf;
 struct tw_reset_bpf;
 struct repair_bpf;
+struct cookie_bpf;
 struct xdp_program;
 
 struct siosteer {
@@ -19,6 +20,7 @@ struct siosteer {
 	struct gate_bpf *gate;
 	struct tw_reset_bpf *tw; /* TIME_WAIT collisions (tc ingress) */
 	struct repair_bpf *repair; /* kept-alive connections of another worker (tc ingress) */
+	struct cookie_bpf *cookie; /* --cookies bpf: our SYN cookies (tc ingress) */
 	struct xdp_program *xdp; /* the gate, when attached with libxdp */
 	struct siosteer_opts o;
 	const char *root;

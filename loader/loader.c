@@ -84,7 +84,10 @@ static int write_meta(struct siosteer *s, const struct siosteer_meta *old)
 	m.saved_syncookies = s->adopted ? old->saved_syncookies : -1;
 	m.clsact_ours = s->adopted ? old->clsact_ours : 0;
 	m.place = s->o.place;
-	m.gate = s->o.key == SIOSTEER_KEY_SID ? s->o.gate : SIOSTEER_GATE_NONE;
+	m.gate = s->o.key == SIOSTEER_KEY_SID && s->o.cookies != SIOSTEER_COOKIES_BPF ?
+			 s->o.gate :
+			 SIOSTEER_GATE_NONE;
+	m.cookies = s->o.key == SIOSTEER_KEY_SID ? s->o.cookies : 0;
 	if (s->o.ifname) {
 		snprintf(m.ifname, sizeof(m.ifname), "%s", s->o.ifname);
 		m.ifindex = if_nametoindex(s->o.ifname);
@@ -186,6 +189,11 @@ fail:
 bool siosteer_adopted(const struct siosteer *s)
 {
 	return s->adopted;
+}
+
+enum siosteer_cookies siosteer_cookies_mode(const struct siosteer *s)
+{
+	return s->o.cookies;
 }
 
 const char *siosteer_pin_dir(const struct siosteer *s)

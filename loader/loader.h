@@ -24,7 +24,8 @@ struct siosteer_opts {
 	const char *ifname; /* NULL for none; required with SIOSTEER_KEY_SID */
 	/* sid mode */
 	enum siosteer_place place;
-	enum siosteer_gate_kind gate; /* XDP (default) or tc */
+	enum siosteer_gate_kind gate; /* XDP (default) or tc; --cookies sysctl only */
+	enum siosteer_cookies cookies; /* auto (default), bpf or sysctl */
 	__u32 sessions_max; /* capacity of the learned-sid map, 0: default */
 };
 
@@ -34,6 +35,8 @@ struct siosteer;
 int siosteer_open(const struct siosteer_opts *o, struct siosteer **out);
 /* True if open() found pinned state from an earlier agent and adopted it. */
 bool siosteer_adopted(const struct siosteer *s);
+/* sid mode: the SYN cookie route chosen at open (bpf or sysctl; never auto). */
+enum siosteer_cookies siosteer_cookies_mode(const struct siosteer *s);
 const char *siosteer_pin_dir(const struct siosteer *s);
 
 /*
@@ -46,6 +49,12 @@ int siosteer_attach_iface(struct siosteer *s);
 /* Undo what a dead agent left on an interface (gate, learner, tcp_syncookies), from its
  * pinned meta record. For `detach` when no agent runs. */
 void siosteer_undo_iface(const struct siosteer_meta *m);
+
+/* Whether the kernel has what --cookies bpf needs (kfunc bpf_sk_assign_tcp_reqsk). */
+bool siosteer_cookie_kfunc_available(void);
+/* --cookies bpf: rotate the cookie secret when it is due; call it now and then. 1 if it
+ * turned, 0 if not due (or not the bpf route), -errno. */
+int siosteer_cookie_tick(struct siosteer *s);
 
 /* sid mode: forget every learned session of `slot` (its worker is gone). Returns count. */
 int siosteer_forget_slot_sessions(struct siosteer *s, __u32 slot);

@@ -27,6 +27,7 @@
 #include "liblog.h"
 #include "log.h"
 #include "syncookies.h"
+#include "loader_cookie.h"
 
 static const char *const learn_maps[] = {
 	SIOSTEER_MAP_SIDS,           SIOSTEER_MAP_CONNS,     SIOSTEER_MAP_LOAD,
@@ -99,18 +100,23 @@ int loader_sid_open(struct siosteer *s)
 {
 	int err;
 
+	err = loader_cookie_resolve(s);
+	if (err)
+		return err;
 	s->learn = learn_bpf__open();
-	s->gate = gate_bpf__open();
-	if (!s->learn || !s->gate) {
+	/* The bpf route's program holds bare ACKs back itself: no gate then. */
+	s->gate = s->o.cookies == SIOSTEER_COOKIES_BPF ? NULL : gate_bpf__open();
+	if (!s->learn || (!s->gate && s->o.cookies != SIOSTEER_COOKIES_BPF)) {
 		log_error("open BPF learner/gate: %s", strerror(errno));
 		return -errno;
 	}
 	s->learn->rodata->port = s->o.port;
-	s->gate->rodata->port = s->o.port;
 	bpf_map__set_max_entries(s->learn->maps.sids, bpf_map__max_entries(s->skel->maps.sids));
 	err = loader_pin_maps(s, s->learn->obj, learn_maps, 5);
-	if (!err)
+	if (!err && s->gate) {
+		s->gate->rodata->port = s->o.port;
 		err = loader_pin_maps(s, s->gate->obj, gate_maps, 1);
+	}
 	if (err)
 		return err;
 	err = learn_bpf__load(s->learn);
@@ -125,6 +131,8 @@ int loader_sid_open(struct siosteer *s)
 		err = repair_open(s);
 	if (err)
 		return err;
+	if (s->o.cookies == SIOSTEER_COOKIES_BPF)
+		return loader_cookie_open(s);
 	/* The gate object holds both variants; load only the one in use. libxdp loads the
 	 * XDP one itself, as an extension of its dispatcher. */
 	if (s->o.gate == SIOSTEER_GATE_TC) {
@@ -310,7 +318,7 @@ int siosteer_attach_iface(struct siosteer *s)
 	/* libxdp keeps its dispatcher pins in a bpffs: use ours when it is not the default. */
 	if (strcmp(s->root, SIOSTEER_PIN_ROOT_DEFAULT))
 		setenv("LIBXDP_BPFFS", s->root, 0);
-	err = switch_syncookies(s);
+	err = s->o.cookies == SIOSTEER_COOKIES_BPF ? 0 : switch_syncookies(s);
 	if (err)
 		return err;
 	s->iface_attached = true;
@@ -338,6 +346,8 @@ int siosteer_attach_iface(struct siosteer *s)
 			  strerror(-err));
 		return err;
 	}
+	if (s->o.cookies == SIOSTEER_COOKIES_BPF)
+		return loader_cookie_attach(s);
 	if (s->o.gate == SIOSTEER_GATE_TC) {
 		err = tc_attach(s->ifindex, TC_GATE,
 				bpf_program__fd(s->gate->progs.siosteer_gate_tc));
@@ -378,6 +388,7 @@ void loader_sid_close(struct siosteer *s, bool keep)
 		tc_detach(s->ifindex, TC_LEARN);
 		tc_detach(s->ifindex, TC_REPAIR);
 		tc_detach(s->ifindex, TC_TW);
+		tc_detach(s->ifindex, TC_COOKIE);
 		if (s->o.gate == SIOSTEER_GATE_TC)
 			tc_detach(s->ifindex, TC_GATE);
 		if (s->xdp)
@@ -400,6 +411,7 @@ void loader_sid_close(struct siosteer *s, bool keep)
 	gate_bpf__destroy(s->gate);
 	tw_reset_bpf__destroy(s->tw);
 	repair_bpf__destroy(s->repair);
+	loader_cookie_close(s);
 	s->repair = NULL;
 	s->learn = NULL;
 	s->gate = NULL;
@@ -415,6 +427,7 @@ void siosteer_undo_iface(const struct siosteer_meta *m)
 	tc_detach((int)m->ifindex, TC_LEARN);
 	tc_detach((int)m->ifindex, TC_REPAIR);
 	tc_detach((int)m->ifindex, TC_TW);
+	tc_detach((int)m->ifindex, TC_COOKIE);
 	if (m->gate == SIOSTEER_GATE_TC)
 		tc_detach((int)m->ifindex, TC_GATE);
 	else

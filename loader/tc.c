@@ -4,9 +4,20 @@
 
 #include "tc.h"
 
-/* Handles and priorities picked to be ours; the TIME_WAIT program runs after the gate. */
+/* Handles and priorities picked to be ours. */
 #define TC_HANDLE_BASE 0x5100
 #define TC_PRIO_BASE   0x5100
+
+/* Order within a hook (lower runs first): the TIME_WAIT program ends the chain for what it
+ * passes, so it comes last; the cookie program sits where the gate would. */
+static int prio_of(enum tc_slot which)
+{
+	static const int rank[] = {
+		[TC_REPAIR] = 0, [TC_LEARN] = 1, [TC_GATE] = 2, [TC_COOKIE] = 3, [TC_TW] = 4,
+	};
+
+	return TC_PRIO_BASE + rank[which];
+}
 
 static void hook_of(int ifindex, enum tc_slot which, struct bpf_tc_hook *h)
 {
@@ -37,7 +48,7 @@ void tc_hook_remove(int ifindex)
 int tc_attach(int ifindex, enum tc_slot which, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE_BASE + which,
-			    .priority = TC_PRIO_BASE + which, .prog_fd = prog_fd,
+			    .priority = prio_of(which), .prog_fd = prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h);
 
@@ -48,7 +59,7 @@ int tc_attach(int ifindex, enum tc_slot which, int prog_fd)
 int tc_detach(int ifindex, enum tc_slot which)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE_BASE + which,
-			    .priority = TC_PRIO_BASE + which);
+			    .priority = prio_of(which));
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h);
 	int err;
 

@@ -11,6 +11,8 @@ enum tc_slot {
 	TC_LEARN = 1, /* egress: the learner */
 	TC_GATE = 2, /* ingress: the gate, with --gate tc */
 	TC_TW = 3, /* ingress: TIME_WAIT collisions, after the gate */
+	TC_COOKIE = 4, /* ingress: --cookies bpf, after repair and before the TIME_WAIT
+			* program (it passes a SYN that meets a TIME_WAIT socket on to it) */
 };
 
 /* Make sure the interface has a clsact qdisc: 1 if we created it, 0 if it was there, or

@@ -141,6 +141,7 @@ int ctl_applier_sync(struct ctl_applier *a, struct siosteer *s, bool force, __u3
 	int gen;
 
 	learn_watch_tick(&a->learn);
+	siosteer_cookie_tick(s);
 	*moved = 0;
 	if (!force && w && a->applied_set && a->gen > 0 && !memcmp(w, a->applied, sizeof(a->w)))
 		return a->gen;

@@ -32,9 +32,9 @@
 #define MAX_LISTENERS (SIOSTEER_MAX_SLOTS * 2)
 
 static const enum cli_opt_id attach_opts[] = {
-	OPT_IFACE,   OPT_PORT,         OPT_KEY,      OPT_PREFIX4, OPT_PREFIX6,     OPT_PLACE,
-	OPT_GATE,    OPT_SESSIONS_MAX, OPT_INTERVAL, OPT_REDIS,   OPT_CLUSTER_ARG, OPT_NODE,
-	OPT_SID_TTL, OPT_PIN_ROOT,     OPT_VERBOSE,  OPT_HELP,    OPT_END,
+	OPT_IFACE, OPT_PORT,    OPT_KEY,          OPT_PREFIX4,  OPT_PREFIX6, OPT_PLACE,
+	OPT_GATE,  OPT_COOKIES, OPT_SESSIONS_MAX, OPT_INTERVAL, OPT_REDIS,   OPT_CLUSTER_ARG,
+	OPT_NODE,  OPT_SID_TTL, OPT_PIN_ROOT,     OPT_VERBOSE,  OPT_HELP,    OPT_END,
 };
 
 const struct cli_cmd cli_cmd_attach = {
@@ -398,6 +398,7 @@ int cmd_attach(int argc, char **argv)
 		log_info("adopted pinned state of port %u: table generation %d, %u client address "
 			 "buckets moved",
 			 a.c.steer.port, gen, a.moved);
+	a.c.steer.cookies = siosteer_cookies_mode(a.s);
 	log_info("steering port %u (%s), table generation %d, pins in %s", a.c.steer.port,
 		 cli_describe_key(&a.c), gen, siosteer_pin_dir(a.s));
 	if (a.c.redis) {

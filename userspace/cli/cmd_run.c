@@ -29,10 +29,10 @@
 #include "pinned.h"
 
 static const enum cli_opt_id run_opts[] = {
-	OPT_PORT,         OPT_WORKERS, OPT_KEY,          OPT_PREFIX4, OPT_PREFIX6,
-	OPT_PLACE,        OPT_GATE,    OPT_SESSIONS_MAX, OPT_IFACE,   OPT_BIND,
-	OPT_STOP_TIMEOUT, OPT_REDIS,   OPT_CLUSTER_ARG,  OPT_NODE,    OPT_SID_TTL,
-	OPT_PIN_ROOT,     OPT_VERBOSE, OPT_HELP,         OPT_END,
+	OPT_PORT,    OPT_WORKERS,      OPT_KEY,     OPT_PREFIX4,      OPT_PREFIX6,
+	OPT_PLACE,   OPT_GATE,         OPT_COOKIES, OPT_SESSIONS_MAX, OPT_IFACE,
+	OPT_BIND,    OPT_STOP_TIMEOUT, OPT_REDIS,   OPT_CLUSTER_ARG,  OPT_NODE,
+	OPT_SID_TTL, OPT_PIN_ROOT,     OPT_VERBOSE, OPT_HELP,         OPT_END,
 };
 
 const struct cli_cmd cli_cmd_run = {
@@ -209,6 +209,7 @@ int cmd_run(int argc, char **argv)
 			  strerror(-err));
 		goto out_close;
 	}
+	c.steer.cookies = siosteer_cookies_mode(s);
 	log_info("steering port %u (%s) over %d slots, table generation %d, pins in %s",
 		 c.steer.port, cli_describe_key(&c), c.workers, gen, siosteer_pin_dir(s));
 

@@ -22,6 +22,7 @@
 #include "pinned.h"
 #include "control.h"
 #include "gate.h"
+#include "cookie.h"
 #include "tw_reset.h"
 #include "repair.h"
 
@@ -54,8 +55,9 @@ struct port_view {
 	bool live[SIOSTEER_MAX_SLOTS];
 	__u64 cookie[SIOSTEER_MAX_SLOTS];
 	bool agent_alive;
-	bool has_sid; /* sid mode: gate and learner counters were read */
-	struct siosteer_gate_counters gate;
+	bool has_sid; /* sid mode: gate or cookie, and learner counters were read */
+	struct siosteer_gate_counters gate; /* --cookies sysctl */
+	struct siosteer_cookie_counters cookies; /* --cookies bpf */
 	struct siosteer_learn_counters learn;
 	struct siosteer_tw_counters tw;
 	struct siosteer_repair_counters repair;
@@ -113,6 +115,20 @@ static void print_counters(const struct port_view *v, json_t *json)
 		F(v->gate, dropped), F(v->gate, established),  F(v->gate, no_socket),
 		F(v->gate, not_tcp),
 	};
+	const struct field cookie[] = {
+		F(v->cookies, syns),
+		F(v->cookies, issued),
+		F(v->cookies, syn_tw),
+		F(v->cookies, syn_passed),
+		F(v->cookies, acks_checked),
+		F(v->cookies, accepted),
+		F(v->cookies, bare_acks),
+		F(v->cookies, rejected_bad),
+		F(v->cookies, rejected_expired),
+		F(v->cookies, rejected_options),
+		F(v->cookies, assign_failed),
+		F(v->cookies, passed),
+	};
 	const struct field tw[] = {
 		F(v->tw, syns_seen),      F(v->tw, tw_collisions), F(v->tw, rst_injected),
 		F(v->tw, syn_reinjected), F(v->tw, disabled),      F(v->tw, errors),
@@ -135,7 +151,10 @@ static void print_counters(const struct port_view *v, json_t *json)
 	if (!v->has_sid)
 		return;
 	print_fields("sid", sid, sizeof(sid) / sizeof(sid[0]), json);
-	print_fields("gate", gate, sizeof(gate) / sizeof(gate[0]), json);
+	if (v->meta.cookies == SIOSTEER_COOKIES_BPF)
+		print_fields("cookie", cookie, sizeof(cookie) / sizeof(cookie[0]), json);
+	else
+		print_fields("gate", gate, sizeof(gate) / sizeof(gate[0]), json);
 	print_fields("learner", learn, sizeof(learn) / sizeof(learn[0]), json);
 	print_fields("tw", tw, sizeof(tw) / sizeof(tw[0]), json);
 	print_fields("repair", repair, sizeof(repair) / sizeof(repair[0]), json);
@@ -144,6 +163,14 @@ static void print_counters(const struct port_view *v, json_t *json)
 static const char *mode_name(__u32 m)
 {
 	return m == SIOSTEER_MODE_RUN ? "run" : m == SIOSTEER_MODE_ATTACH ? "attach" : "?";
+}
+
+/* Who answers the port's SYNs (sid mode); "-" in address mode. */
+static const char *cookies_name(const struct siosteer_meta *m)
+{
+	if (m->key != SIOSTEER_KEY_SID)
+		return "-";
+	return m->cookies == SIOSTEER_COOKIES_BPF ? "bpf" : "sysctl";
 }
 
 static const char *key_name(__u32 k)
@@ -234,8 +261,11 @@ static int read_port(const char *root, unsigned port, struct port_view *v)
 	siosteer_pinned_close(&p);
 	v->has_sid =
 		!err && v->meta.key == SIOSTEER_KEY_SID &&
-		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_GATE_COUNTERS, &v->gate,
-				     sizeof(v->gate)) &&
+		(v->meta.cookies == SIOSTEER_COOKIES_BPF ?
+			 !siosteer_pinned_sum(root, port, SIOSTEER_MAP_COOKIE_COUNTERS, &v->cookies,
+					      sizeof(v->cookies)) :
+			 !siosteer_pinned_sum(root, port, SIOSTEER_MAP_GATE_COUNTERS, &v->gate,
+					      sizeof(v->gate))) &&
 		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_LEARN_COUNTERS, &v->learn,
 				     sizeof(v->learn)) &&
 		!siosteer_pinned_sum(root, port, SIOSTEER_MAP_TW_COUNTERS, &v->tw, sizeof(v->tw)) &&
@@ -297,6 +327,11 @@ static void print_text(const struct port_view *v)
 	printf("port %u: mode %s, key %s (/%u IPv4, /%u IPv6)%s%s\n", m->port, mode_name(m->mode),
 	       key_name(m->key), m->prefix4, m->prefix6, m->ifname[0] ? ", interface " : "",
 	       m->ifname);
+	if (m->key == SIOSTEER_KEY_SID)
+		printf("  cookies: %s (%s)\n", cookies_name(m),
+		       m->cookies == SIOSTEER_COOKIES_BPF ?
+			       "siosteer answers this port's SYNs; tcp_syncookies untouched" :
+			       "the kernel answers SYNs, tcp_syncookies=2 in this namespace");
 	if (v->agent_alive)
 		printf("  agent: pid %u, running\n", m->agent_pid);
 	else
@@ -345,11 +380,11 @@ static json_t *port_json(const struct port_view *v)
 	json_t *o, *slots = json_array();
 	int slot;
 
-	o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:b, s:i}", "port", (int)m->port, "mode",
-		      mode_name(m->mode), "key", key_name(m->key), "prefix4", (int)m->prefix4,
-		      "prefix6", (int)m->prefix6, "interface", m->ifname, "agent_pid",
-		      (int)m->agent_pid, "agent_running", v->agent_alive, "generation",
-		      (int)v->state.generation);
+	o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:s, s:i, s:b, s:i}", "port", (int)m->port,
+		      "mode", mode_name(m->mode), "key", key_name(m->key), "prefix4",
+		      (int)m->prefix4, "prefix6", (int)m->prefix6, "interface", m->ifname,
+		      "cookies", cookies_name(m), "agent_pid", (int)m->agent_pid, "agent_running",
+		      v->agent_alive, "generation", (int)v->state.generation);
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++) {
 		const struct siosteer_owner *o2 = &v->owner[slot];
 

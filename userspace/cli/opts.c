@@ -122,6 +122,11 @@ static const struct cli_enum gate_names[] = { { "xdp", SIOSTEER_GATE_XDP },
 					      { "tc", SIOSTEER_GATE_TC },
 					      { NULL, 0 } };
 
+static const struct cli_enum cookie_names[] = { { "auto", SIOSTEER_COOKIES_AUTO },
+						{ "bpf", SIOSTEER_COOKIES_BPF },
+						{ "sysctl", SIOSTEER_COOKIES_SYSCTL },
+						{ NULL, 0 } };
+
 static const struct cli_opt opts[OPT_COUNT] = {
 	[OPT_PORT] = { "port", 0, CLI_INT, FIELD(steer.port), SET(port_set), 1, 65535, NULL, "P",
 		       "the TCP port" },
@@ -139,7 +144,14 @@ static const struct cli_opt opts[OPT_COUNT] = {
 			"sid mode: where a request without sid (a new session, a page)\n"
 			"goes: least-loaded (default), random, or addr (the address key)" },
 	[OPT_GATE] = { "gate", 0, CLI_ENUM, FIELD(steer.gate), NO_SET, 0, 0, gate_names, NULL,
-		       "sid mode: how bare handshake ACKs are held back (default xdp)" },
+		       "sid mode, --cookies sysctl: how bare handshake ACKs are held\n"
+		       "back (default xdp)" },
+	[OPT_COOKIES] = { "cookies", 0, CLI_ENUM, FIELD(steer.cookies), NO_SET, 0, 0, cookie_names,
+			  NULL,
+			  "sid mode: who answers the port's SYNs with cookies. bpf: siosteer\n"
+			  "itself, this port only (Linux >= 6.9); sysctl: the kernel, with\n"
+			  "tcp_syncookies=2 for the whole network namespace; auto (default):\n"
+			  "bpf where the kernel has it" },
 	[OPT_SESSIONS_MAX] = { "sessions-max", 0, CLI_INT, FIELD(steer.sessions_max), NO_SET, 1024,
 			       1L << 26, NULL, "N",
 			       "sid mode: learned sessions kept, oldest evicted\n"
@@ -465,10 +477,12 @@ const char *cli_describe_key(const struct cli *c)
 
 	if (c->steer.key == SIOSTEER_KEY_SID)
 		snprintf(buf, sizeof(buf),
-			 "key sid on %s, new sessions by %s, fallback /%u IPv4 /%u IPv6, %s gate",
+			 "key sid on %s, new sessions by %s, fallback /%u IPv4 /%u IPv6, %s",
 			 c->steer.ifname, cli_enum_name(OPT_PLACE, c->steer.place),
 			 c->steer.prefix4, c->steer.prefix6,
-			 c->steer.gate == SIOSTEER_GATE_TC ? "tc" : "XDP");
+			 c->steer.cookies == SIOSTEER_COOKIES_BPF ? "bpf cookies" :
+			 c->steer.gate == SIOSTEER_GATE_TC        ? "sysctl cookies, tc gate" :
+								    "sysctl cookies, XDP gate");
 	else
 		snprintf(buf, sizeof(buf), "key addr, /%u IPv4, /%u IPv6", c->steer.prefix4,
 			 c->steer.prefix6);
