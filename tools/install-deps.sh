@@ -8,6 +8,7 @@ pkgs=(clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libcap-dev libelf-dev z
       pkg-config iproute2 make gcc python3 curl redis-server nginx
       libhiredis-dev libmsgpack-dev libjansson-dev libclang-rt-14-dev procps
       scdoc  # the man page (make man)
+      ethtool  # checksum offload off in tests/ns/sid_cookies_bpf.sh (full checksums)
       clang-format  # make check-format (part of make test)
       # python-socketio workers (tests/workers/pysio-worker.py, tests/ns/sid_python.sh);
       # Debian's python3, not a pyenv/venv one: the test runs /usr/bin/python3.

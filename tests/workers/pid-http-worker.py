@@ -21,8 +21,8 @@ connections are dropped after 30 s.
                       Content-Length N; N up to 1 GiB. For transfer tests.
   GET /tcpinfo        200, body `pid=<pid>` then one line of this connection's
                       server-side TCP_INFO: `ts=0|1 sack=0|1 wscale=0|1
-                      snd_wscale=N rcv_wscale=N total_retrans=N` (what the
-                      handshake negotiated, e.g. under SYN cookies).
+                      snd_wscale=N rcv_wscale=N total_retrans=N snd_mss=N`
+                      (what the handshake negotiated, e.g. under SYN cookies).
 
 --eio-open: a GET /socket.io/?...transport=polling... WITHOUT sid= is answered
 like an engine.io handshake, so siosteer's learner records a sid without a
@@ -163,8 +163,10 @@ class Handler(BaseHTTPRequestHandler):
         ti = self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
         opts, ws = ti[5], ti[6]
         (total_retrans,) = struct.unpack_from("I", ti, 100)
+        (snd_mss,) = struct.unpack_from("I", ti, 16)
         line = (f"ts={opts & 1} sack={(opts >> 1) & 1} wscale={(opts >> 2) & 1} "
-                f"snd_wscale={ws & 15} rcv_wscale={ws >> 4} total_retrans={total_retrans}")
+                f"snd_wscale={ws & 15} rcv_wscale={ws >> 4} total_retrans={total_retrans} "
+                f"snd_mss={snd_mss}")
         body = f"pid={PID}\n{line}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
