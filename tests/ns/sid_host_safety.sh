@@ -1,6 +1,7 @@
 #!/bin/bash
-# What sid mode does to the rest of the host (here: the server namespace), and that it
-# undoes it. README "sid steering": tcp_syncookies=2 applies to every listener of the
+# What sid mode with --cookies sysctl does to the rest of the host (here: the server
+# namespace), and that it undoes it (--cookies bpf: sid_cookies_bpf.sh). README "sid
+# steering": tcp_syncookies=2 applies to every listener of the
 # namespace while siosteer runs and is restored by stop/detach (or after a crash); the
 # gate drops only bare handshake ACKs of the steered port; with TCP timestamps window
 # scaling and SACK survive cookies.
@@ -11,7 +12,7 @@
 #      the server side of each connection has timestamps, SACK and window scaling
 #      (both scale factors > 0) although both handshakes were SYN cookies.
 #  (c) bulk over STEERED connections: pid-http-worker.py /bulk under `siosteer run
-#      --key sid`, 5 x 10 MiB in parallel from 5 addresses, body pattern checked:
+#      --key sid --cookies sysctl`, 5 x 10 MiB in parallel from 5 addresses, body pattern checked:
 #      TcpRetransSegs +0 in the server namespace, and the gate dropped exactly one
 #      packet per connection (its handshake ACK), none of the ~thousands of data ACKs.
 #      The same transfer from port 4000 is measured as a control. Server, workers and
@@ -85,7 +86,7 @@ start_bg plain ns_srv python3 "$WORKER" --port $OTHER2 --host 0.0.0.0
 wait_for_line "$SST_TMP/plain.log" '^ready pid=' 10 || fail "plain worker on $OTHER2 not ready"
 for _ in $(seq 50); do ns_srv ss -Hltn "( sport = :$OTHER )" | grep -q LISTEN && break; sleep 0.1; done
 
-start_agent siosteer ns_srv "${PIN[@]}" "$SIOSTEER" run --port $PORT --workers 4 --key sid --iface veth0 \
+start_agent siosteer ns_srv "${PIN[@]}" "$SIOSTEER" run --port $PORT --workers 4 --key sid --cookies sysctl --iface veth0 \
 	-- python3 "$WORKER"
 RUN_PID=$AGENT_PID
 C_RUN=$(cookies)
@@ -177,7 +178,7 @@ leftovers "(a) run+SIGTERM"
 ns_srv sysctl -qw net.ipv4.tcp_syncookies=0
 start_workers w 2 ns_srv python3 "$WORKER" --port $PORT --host 0.0.0.0
 attach_round() { # LABEL -> sets AG (agent pid), C_ATT
-	start_bg "agent-$1" ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid
+	start_bg "agent-$1" ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --cookies sysctl
 	AG=$SST_LAST_PID
 	wait_agent "agent-$1" "$AG" 0 || { err "($1) attach did not start: $SST_WHY"; return 1; }
 	C_ATT=$(cookies)
@@ -213,7 +214,7 @@ ns_srv sysctl -qw net.ipv4.tcp_syncookies=0
 attach_round attach-kill-adopt
 kill -KILL "$AG"
 wait "$AG" 2>/dev/null
-start_bg agent-adopter ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid
+start_bg agent-adopter ns_srv "$SIOSTEER" attach veth0 --port $PORT --key sid --cookies sysctl
 AG2=$SST_LAST_PID
 C_ADOPT="?"
 if wait_agent agent-adopter "$AG2" 0 && sleep 0.5 && kill -0 "$AG2" 2>/dev/null; then

@@ -38,9 +38,11 @@ start_agent siosteer ns_srv "$SIOSTEER" run --port $PORT --workers $WORKERS --ke
 	--place addr -- python3 "$SST_TESTS_DIR/workers/pid-http-worker.py" --eio-open
 SIOSTEER_PID=$AGENT_PID
 
-# The three programs loaded (a verifier rejection would have stopped siosteer) and are
-# pinned where bpftool finds them.
-for p in select learn gate; do
+# The programs loaded (a verifier rejection would have stopped siosteer) and are pinned
+# where bpftool finds them: the gate on the sysctl cookie route, ours on the bpf one.
+HANDSHAKE_PROG=gate
+[[ $(agent_status $PORT) == *'"cookies": "bpf"'* ]] && HANDSHAKE_PROG=cookie
+for p in select learn repair tw_reset $HANDSHAKE_PROG; do
 	line=$(bpftool prog show pinned "$SIOSTEER_PIN_ROOT/$PORT/$p" 2>&1 | head -1) ||
 		fail "bpftool prog show pinned $p: $line"
 	[[ $line == *"name siosteer_"* ]] || fail "pinned $p is not a siosteer program: $line"

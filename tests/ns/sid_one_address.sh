@@ -46,6 +46,6 @@ tw_after=$(ns_srv ss -Htan state time-wait | wc -l)
 status=$(agent_status $PORT) || fail "status"
 echo "status: $status"
 counters=$(python3 "$SST_CHECKS/status_counters.py" "$status" sid_hit sid_unknown handshake gate_dropped \
-	tw_tw_collisions tw_rst_injected)
+	cookie_issued cookie_accepted cookie_bare_acks cookie_syn_tw tw_tw_collisions tw_rst_injected)
 echo "RESULT counters: $counters; server TIME_WAIT sockets before/after: $tw_before/$tw_after"
 echo "PASS $NAME"

@@ -56,9 +56,31 @@ int cli_check_bridge(struct cli *c)
 	return 0;
 }
 
+/* --cookies not given: $SIOSTEER_COOKIES, else auto. */
+static int cookies_from_env(struct cli *c)
+{
+	const char *e = getenv("SIOSTEER_COOKIES");
+
+	if (c->cookies_set || !e || !*e)
+		return 0;
+	if (!strcmp(e, "auto"))
+		c->steer.cookies = SIOSTEER_COOKIES_AUTO;
+	else if (!strcmp(e, "bpf"))
+		c->steer.cookies = SIOSTEER_COOKIES_BPF;
+	else if (!strcmp(e, "sysctl"))
+		c->steer.cookies = SIOSTEER_COOKIES_SYSCTL;
+	else {
+		log_error("SIOSTEER_COOKIES='%s': expected auto, bpf or sysctl", e);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_check_steer(struct cli *c)
 {
 	if (c->steer.key == SIOSTEER_KEY_SID) {
+		if (cookies_from_env(c))
+			return -1;
 		if (!c->steer.ifname) {
 			log_error("--key sid needs the ingress interface (--iface for run)");
 			return -1;
@@ -69,8 +91,8 @@ int cli_check_steer(struct cli *c)
 			c->steer.place = SIOSTEER_PLACE_LEAST;
 		return cli_ifindex(c->steer.ifname) < 0 ? -1 : 0;
 	}
-	if (c->place_set || c->steer.sessions_max) {
-		log_error("--place and --sessions-max only apply to --key sid");
+	if (c->place_set || c->steer.sessions_max || c->cookies_set) {
+		log_error("--place, --cookies and --sessions-max only apply to --key sid");
 		return -1;
 	}
 	if (c->steer.ifname)
@@ -146,12 +168,12 @@ static const struct cli_opt opts[OPT_COUNT] = {
 	[OPT_GATE] = { "gate", 0, CLI_ENUM, FIELD(steer.gate), NO_SET, 0, 0, gate_names, NULL,
 		       "sid mode, --cookies sysctl: how bare handshake ACKs are held\n"
 		       "back (default xdp)" },
-	[OPT_COOKIES] = { "cookies", 0, CLI_ENUM, FIELD(steer.cookies), NO_SET, 0, 0, cookie_names,
-			  NULL,
+	[OPT_COOKIES] = { "cookies", 0, CLI_ENUM, FIELD(steer.cookies), SET(cookies_set), 0, 0,
+			  cookie_names, NULL,
 			  "sid mode: who answers the port's SYNs with cookies. bpf: siosteer\n"
 			  "itself, this port only (Linux >= 6.9); sysctl: the kernel, with\n"
-			  "tcp_syncookies=2 for the whole network namespace; auto (default):\n"
-			  "bpf where the kernel has it" },
+			  "tcp_syncookies=2 for the whole network namespace; auto: bpf where\n"
+			  "the kernel has it (default $SIOSTEER_COOKIES, else auto)" },
 	[OPT_SESSIONS_MAX] = { "sessions-max", 0, CLI_INT, FIELD(steer.sessions_max), NO_SET, 1024,
 			       1L << 26, NULL, "N",
 			       "sid mode: learned sessions kept, oldest evicted\n"

@@ -27,6 +27,7 @@ struct cli {
 	int limit; /* sessions: rows to print */
 	bool port_set;
 	bool place_set;
+	bool cookies_set;
 	char **cmd; /* run: worker command after -- */
 	/* Redis bridge (run, attach) and cluster-wide commands */
 	const char *redis; /* --redis URL */
