@@ -41,7 +41,8 @@ SIOSTEER_PID=$AGENT_PID
 # The programs loaded (a verifier rejection would have stopped siosteer) and are pinned
 # where bpftool finds them: the gate on the sysctl cookie route, ours on the bpf one.
 HANDSHAKE_PROG=gate
-[[ $(agent_status $PORT) == *'"cookies": "bpf"'* ]] && HANDSHAKE_PROG=cookie
+[[ $(agent_status $PORT | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["cookies"])') == bpf ]] &&
+	HANDSHAKE_PROG=cookie
 for p in select learn repair tw_reset $HANDSHAKE_PROG; do
 	line=$(bpftool prog show pinned "$SIOSTEER_PIN_ROOT/$PORT/$p" 2>&1 | head -1) ||
 		fail "bpftool prog show pinned $p: $line"

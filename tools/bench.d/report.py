@@ -23,8 +23,9 @@ NAMES = {
     "nginx": "nginx ip_hash x4",
     "sticky": "@socket.io/sticky x4",
     "steer-addr": "siosteer --key addr x4",
-    "steer-sid": "siosteer --key sid x4",
-    "steer-sid-tc": "siosteer --key sid --gate tc x4",
+    "steer-sid": "siosteer --key sid x4 (cookies auto)",
+    "steer-sid-sysctl": "siosteer --key sid --cookies sysctl x4",
+    "steer-sid-tc": "siosteer --key sid --cookies sysctl --gate tc x4",
 }
 ORDER = list(NAMES)
 MODE_NAMES = {"polling": "polling only", "upgrade": "polling -> WebSocket",
@@ -230,6 +231,19 @@ def check_targets(rows, ws_rows, gate, floor):
                 "met": dev is not None and dev <= 5 and r["workers_used"] == 4,
                 "measured": f"shares {'/'.join(f'{v:.1f}' for v in r['shares_pct'])} % (±{dev:.1f} points)"
                             + (f"; ip_hash: {'/'.join(f'{v:.0f}' for v in ng['shares_pct'])} %" if ng else "")})
+    # Server CPU per session: --key sid (either cookie route) against --key addr.
+    for (setup, addrs, mode), r in sorted(by.items()):
+        if setup not in ("steer-sid", "steer-sid-sysctl"):
+            continue
+        a = by.get(("steer-addr", addrs, mode))
+        cs, ca = r.get("server_cpu_us_per_session"), a and a.get("server_cpu_us_per_session")
+        if not cs or not ca:
+            continue
+        out.append({"target": f"{NAMES[setup]}: server CPU per session <= 1.1x --key addr "
+                              f"({addrs} addr, {mode})",
+                    "met": cs / ca <= 1.1,
+                    "ratio": round(cs / ca, 3),
+                    "measured": f"{cs / ca:.2f}x ({cs:.0f} vs {ca:.0f} us per session)"})
     for x in ws_rows:
         if x["setup"] == "steer-sid" and x.get("paired_ratio_median") is not None:
             pr = x["paired_ratio_median"]

@@ -26,6 +26,7 @@
 #include "opts.h"
 #include "json_out.h"
 #include "gate.h"
+#include "cookie.h"
 #include "tw_reset.h"
 #include "repair.h"
 #include "pinned.h"
@@ -37,15 +38,16 @@ static const enum cli_opt_id cost_opts[] = {
 const struct cli_cmd cli_cmd_cost = {
 	.name = "cost",
 	.usage = "siosteer cost --port P [--seconds S] [--iface IFACE] [--json] [--pin-root DIR]",
-	.about = "Nanoseconds per run of each siosteer BPF program of port P (select, gate,\n"
-		 "learn, tw_reset, repair: whichever are pinned), measured by the kernel over S\n"
-		 "seconds (fractions allowed) while traffic flows. Run-time statistics are\n"
-		 "enabled with BPF_ENABLE_STATS for the window only (a file descriptor held by\n"
-		 "this command; kernel.bpf_stats_enabled is not changed). SIGINT or SIGTERM ends\n"
-		 "the window early; the figures are still printed. --iface IFACE also reports the\n"
-		 "XDP program attached to IFACE (with libxdp's dispatcher, the dispatcher: an EXT\n"
-		 "program under it has no statistics of its own). Needs CAP_SYS_ADMIN\n"
-		 "(BPF_ENABLE_STATS) and CAP_BPF.",
+	.about =
+		"Nanoseconds per run of each siosteer BPF program of port P (select, gate,\n"
+		"learn, tw_reset, repair, cookie: whichever are pinned), measured by the kernel over S\n"
+		"seconds (fractions allowed) while traffic flows. Run-time statistics are\n"
+		"enabled with BPF_ENABLE_STATS for the window only (a file descriptor held by\n"
+		"this command; kernel.bpf_stats_enabled is not changed). SIGINT or SIGTERM ends\n"
+		"the window early; the figures are still printed. --iface IFACE also reports the\n"
+		"XDP program attached to IFACE (with libxdp's dispatcher, the dispatcher: an EXT\n"
+		"program under it has no statistics of its own). Needs CAP_SYS_ADMIN\n"
+		"(BPF_ENABLE_STATS) and CAP_BPF.",
 	.opts = cost_opts,
 	.exit_status = "  0  measured and printed\n"
 		       "  1  port P is not steered, or statistics could not be enabled\n"
@@ -155,8 +157,8 @@ static void print_costs(const struct prog_sample *progs, int n, unsigned long po
 }
 
 static const char *const pins[] = { SIOSTEER_PIN_PROG_SELECT, SIOSTEER_PIN_PROG_GATE,
-				    SIOSTEER_PIN_PROG_LEARN, SIOSTEER_PIN_PROG_TW,
-				    SIOSTEER_PIN_PROG_REPAIR };
+				    SIOSTEER_PIN_PROG_LEARN,  SIOSTEER_PIN_PROG_TW,
+				    SIOSTEER_PIN_PROG_REPAIR, SIOSTEER_PIN_PROG_COOKIE };
 #define N_PINS ((int)(sizeof(pins) / sizeof(pins[0])))
 
 /* The port's pinned programs, and IFACE's XDP program if asked. Returns how many, or -1. */

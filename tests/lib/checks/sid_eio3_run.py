@@ -6,10 +6,16 @@ Prints RESULT, ERROR lines and exit 1 if anything is off. (sid_eio3)"""
 import json, sys
 nst = [dict((kv.split("=")[0], int(kv.split("=")[1])) for kv in x.split(",") if kv) for x in sys.argv[11:13]]
 nd = {k: nst[1].get(k, 0) - nst[0].get(k, 0) for k in nst[1]}
-no_cookie = nd.get("TcpPassiveOpens", 0) - nd.get("TcpExtSyncookiesSent", 0)
 label, tr, n, pids = sys.argv[1], sys.argv[2], int(sys.argv[3]), sorted(int(p) for p in sys.argv[4].split(","))
 c = json.loads(sys.argv[5])
 b, a = json.loads(sys.argv[6])[0], json.loads(sys.argv[7])[0]
+# Connections made from a cookie: siosteer's own (--cookies bpf: the cookie program's
+# `accepted`) or the kernel's (--cookies sysctl: TcpExtSyncookiesSent).
+if "cookie" in a:
+    made = a["cookie"]["accepted"] - b["cookie"]["accepted"]
+else:
+    made = nd.get("TcpExtSyncookiesSent", 0)
+no_cookie = nd.get("TcpPassiveOpens", 0) - made
 s0, s1 = json.loads(sys.argv[8]), json.loads(sys.argv[9])
 errs = []
 if c["ok"] != n or c["failed"]:
