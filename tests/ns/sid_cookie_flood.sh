@@ -28,8 +28,12 @@ require root node siosteer
 [[ -x $FORGE ]] || fail "$FORGE missing (make test builds it)"
 bpftool btf dump file /sys/kernel/btf/vmlinux format raw 2>/dev/null | grep -q "FUNC 'bpf_sk_assign_tcp_reqsk'" ||
 	skip "the kernel has no bpf_sk_assign_tcp_reqsk (Linux >= 6.9): --cookies bpf cannot run here"
-netns_bpf_setup 1
+# Two client addresses: the sessions come from the first, the forged packets from the
+# second, so that a forged packet's random port never meets a TIME_WAIT socket that the
+# sessions left (a lookup that finds one passes the packet on, uncounted as a cookie).
+netns_bpf_setup 2
 ONE=${SST_CLI_ADDRS%%,*}
+FORGER=${SST_CLI_ADDRS#*,}
 ns_srv sysctl -qw net.ipv4.tcp_syncookies=1
 start_agent siosteer ns_srv env SIOSTEER_COOKIE_ROTATE_S=5 "$SIOSTEER" run --port $PORT --workers 4 \
 	--key sid --iface veth0 --cookies bpf -- "$SST_NODE" "$SST_TESTS_DIR/node/sio-worker.js"
@@ -50,7 +54,7 @@ wait_gen() {
 	done
 	return 1
 }
-forge() { ns_cli "$FORGE" acks "$SST_SRV_ADDR" $PORT "$ONE" "$@" >/dev/null || fail "cookie_forge acks $*"; }
+forge() { ns_cli "$FORGE" acks "$SST_SRV_ADDR" $PORT "$FORGER" "$@" >/dev/null || fail "cookie_forge acks $*"; }
 
 # ---- (f) forged and stale cookies ----------------------------------------------------
 # Start right after a rotation, so the whole of (f) runs under one key.
@@ -78,6 +82,10 @@ echo "RESULT genuine cookies made by the test: accepted $V_ACC of 5"
 
 # ---- (s) SYN flood during real sessions -------------------------------------------------
 iss0=$(cval issued)
+# Packets the kernel dropped for a full backlog (all CPUs; /proc/net/softnet_stat column 2).
+softnet_drops() { awk '{s += strtonum("0x" $2)} END{print s}' /proc/net/softnet_stat; }
+sd0=$(softnet_drops)
+st0=$(agent_status $PORT)
 start_bg flood ns_cli "$FORGE" flood "$SST_SRV_ADDR" $PORT "$FLOOD" 40000
 FLOOD_PID=$SST_LAST_PID
 sio_clients polling 240 --url "http://$SST_SRV_ADDR:$PORT" --sessions "$SESSIONS" --concurrency 50 \
@@ -86,7 +94,9 @@ out=$OUT
 wait_exit "$FLOOD_PID" 60 || fail "the flood did not end within 60 s"
 ((EXIT_RC == 0)) || fail "flood: $(tail -1 "$SST_TMP/flood.log")"
 S_ISS=$(($(cval issued) - iss0))
-echo "RESULT flood: $(tail -1 "$SST_TMP/flood.log"); SYN-ACKs issued +$S_ISS; sessions: $(json "$out" ok)/$SESSIONS ok, mixed_pid $(json "$out" mixed_pid)"
+S_DROPS=$(($(softnet_drops) - sd0))
+echo "RESULT flood: $(tail -1 "$SST_TMP/flood.log"); SYN-ACKs issued +$S_ISS; sessions: $(json "$out" ok)/$SESSIONS ok, mixed_pid $(json "$out" mixed_pid); backlog drops +$S_DROPS"
+python3 "$SST_CHECKS/status_delta.py" "$st0" "$(agent_status $PORT)" cookie tw
 [ "$(json "$out" ok)" = "$SESSIONS" ] || fail "under the flood $(json "$out" failed) sessions failed: $(json "$out" failures)"
 [ "$(json "$out" mixed_pid)" = 0 ] || fail "under the flood sessions changed worker"
 ((S_ISS >= FLOOD)) || fail "only $S_ISS SYN-ACKs for $FLOOD flood SYNs and the sessions"
