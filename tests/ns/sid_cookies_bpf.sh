@@ -2,7 +2,9 @@
 # --cookies bpf: siosteer answers the steered port's SYNs itself and leaves the rest of the
 # namespace as it was (README "SYN cookies: bpf or sysctl").
 #  (k) with tcp_syncookies=1 in the server namespace: 1 before, while `run` steers, and
-#      after; the start says "cookies: bpf"; status shows cookies "bpf".
+#      after; the start says "cookies: bpf"; status shows cookies "bpf"; the secret's pin
+#      (cookie_keys) has mode 0600. --gate with the bpf route: a warning that it does
+#      nothing.
 #  (o) another listener (pid-http-worker.py on 4001) gets ordinary SYN-ACKs: 16
 #      connections move TcpExtSyncookiesSent by 0; its connections and the steered
 #      port's show the same ts/sack/wscale/scale factors (TCP_INFO on the server side).
@@ -71,14 +73,17 @@ wait_for_line "$SST_TMP/plain.log" '^ready pid=' 10 || fail "plain worker on $PL
 PIN=()
 command -v taskset >/dev/null && PIN=(taskset -c 0)
 start_agent siosteer ns_srv "${PIN[@]}" "$SIOSTEER" run --port $PORT --workers 4 --key sid --iface veth0 \
-	--cookies bpf -- python3 "$WORKER"
+	--cookies bpf --gate tc -- python3 "$WORKER"
 RUN_PID=$AGENT_PID
+grep -q -- '--gate has no effect on the bpf cookie route' "$SST_TMP/siosteer.log" || err "(k) no warning that --gate does nothing here"
 K_RUN=$(cookies)
 [[ $K_RUN == 1 ]] || err "(k) tcp_syncookies is $K_RUN while --cookies bpf steers, expected 1"
 grep -q 'cookies: bpf' "$SST_TMP/siosteer.log" || err "(k) the agent did not say 'cookies: bpf': $(grep -i cookies "$SST_TMP/siosteer.log" | head -2)"
 MODE=$(agent_status $PORT | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["cookies"])')
 [[ $MODE == bpf ]] || err "(k) status says cookies '$MODE', expected bpf"
 ns_srv "$SIOSTEER" status --port $PORT | grep -q '^  cookies: bpf' || err "(k) status text has no 'cookies: bpf' line"
+K_MODE=$(stat -c %a "$SIOSTEER_PIN_ROOT/$PORT/cookie_keys" 2>&1)
+[[ $K_MODE == 600 ]] || err "(k) the secret's pin cookie_keys has mode '$K_MODE', expected 600"
 
 # ---- (o) the other listener ---------------------------------------------------------
 read -r sc0 <<<"$(nst TcpExtSyncookiesSent)"
@@ -207,7 +212,7 @@ E_END=$(cookies)
 ns_srv sysctl -qw net.ipv4.tcp_syncookies=1
 for p in "${SST_WORKERS[@]}"; do stop_pid "$p" 3; done
 
-echo "RESULT tcp_syncookies $K_BEFORE->$K_RUN->$K_AFTER (run), kill $X_KILLED, adopt end $X_END;" \
+echo "RESULT tcp_syncookies $K_BEFORE->$K_RUN->$K_AFTER (run), secret pin mode $K_MODE, kill $X_KILLED, adopt end $X_END;" \
 	"plain port SyncookiesSent +$O_SC; options '$O_STEER'; MSS $M_OUT" \
 	"csum $S_OK/16 errors +$S_CE; IPv6 $V6_OK/8; bulk accepted $B_A bare $B_B retrans $B_R"
 if ((${#ERRS[@]})); then

@@ -398,7 +398,7 @@ int cmd_attach(int argc, char **argv)
 		log_info("adopted pinned state of port %u: table generation %d, %u client address "
 			 "buckets moved",
 			 a.c.steer.port, gen, a.moved);
-	a.c.steer.cookies = siosteer_cookies_mode(a.s);
+	cli_note_cookies(&a.c, siosteer_cookies_mode(a.s));
 	log_info("steering port %u (%s), table generation %d, pins in %s", a.c.steer.port,
 		 cli_describe_key(&a.c), gen, siosteer_pin_dir(a.s));
 	if (a.c.redis) {

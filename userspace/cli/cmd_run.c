@@ -209,7 +209,7 @@ int cmd_run(int argc, char **argv)
 			  strerror(-err));
 		goto out_close;
 	}
-	c.steer.cookies = siosteer_cookies_mode(s);
+	cli_note_cookies(&c, siosteer_cookies_mode(s));
 	log_info("steering port %u (%s) over %d slots, table generation %d, pins in %s",
 		 c.steer.port, cli_describe_key(&c), c.workers, gen, siosteer_pin_dir(s));
 

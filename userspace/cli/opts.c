@@ -165,7 +165,8 @@ static const struct cli_opt opts[OPT_COUNT] = {
 			NULL,
 			"sid mode: where a request without sid (a new session, a page)\n"
 			"goes: least-loaded (default), random, or addr (the address key)" },
-	[OPT_GATE] = { "gate", 0, CLI_ENUM, FIELD(steer.gate), NO_SET, 0, 0, gate_names, NULL,
+	[OPT_GATE] = { "gate", 0, CLI_ENUM, FIELD(steer.gate), SET(gate_set), 0, 0, gate_names,
+		       NULL,
 		       "sid mode, --cookies sysctl: how bare handshake ACKs are held\n"
 		       "back (default xdp)" },
 	[OPT_COOKIES] = { "cookies", 0, CLI_ENUM, FIELD(steer.cookies), SET(cookies_set), 0, 0,
@@ -491,6 +492,14 @@ int cli_ifindex(const char *ifname)
 		return -1;
 	}
 	return (int)idx;
+}
+
+void cli_note_cookies(struct cli *c, enum siosteer_cookies taken)
+{
+	c->steer.cookies = taken;
+	if (c->gate_set && taken == SIOSTEER_COOKIES_BPF)
+		log_warn("--gate has no effect on the bpf cookie route: its program holds bare "
+			 "handshake ACKs back itself (--cookies sysctl uses the gate)");
 }
 
 const char *cli_describe_key(const struct cli *c)

@@ -28,6 +28,7 @@ struct cli {
 	bool port_set;
 	bool place_set;
 	bool cookies_set;
+	bool gate_set;
 	char **cmd; /* run: worker command after -- */
 	/* Redis bridge (run, attach) and cluster-wide commands */
 	const char *redis; /* --redis URL */
@@ -128,6 +129,10 @@ const char *cli_describe_key(const struct cli *c);
 int cli_check_bridge(struct cli *c);
 /* Validate an interface name and return its index, or print one line and return -1. */
 int cli_ifindex(const char *ifname);
+/* After siosteer_open: record the cookie route it took in c (for cli_describe_key) and
+ * warn about a --gate that route does not use. */
+void cli_note_cookies(struct cli *c, enum siosteer_cookies taken);
+
 /* The name of an enum value of an option (--key, --place, --gate), "?" if none. */
 const char *cli_enum_name(enum cli_opt_id id, int value);
 
