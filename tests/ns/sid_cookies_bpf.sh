@@ -203,7 +203,7 @@ out=$(ns_srv timeout 20 "$SIOSTEER" attach --iface veth0 --port $PORT --key sid 
 rc=$?
 echo "(e) --cookies bpf with tcp_syncookies=0: rc $rc: $out"
 ((rc != 0)) && grep -q 'tcp_syncookies' <<<"$out" || err "(e) --cookies bpf with tcp_syncookies=0 did not refuse clearly (rc $rc)"
-start_agent agent3 ns_srv "$SIOSTEER" attach --iface veth0 --port $PORT --key sid
+start_agent agent3 ns_srv "$SIOSTEER" attach --iface veth0 --port $PORT --key sid --cookies auto
 grep -q 'cookies: sysctl (auto' "$SST_TMP/agent3.log" || err "(e) auto with tcp_syncookies=0 did not choose sysctl: $(grep -i cookies "$SST_TMP/agent3.log")"
 kill -TERM "$AGENT_PID"
 wait_exit "$AGENT_PID" 10
