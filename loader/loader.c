@@ -22,6 +22,7 @@
 #include "table.h"
 #include "select.skel.h"
 #include "log.h"
+#include "verifier.h"
 
 #ifndef SO_DETACH_REUSEPORT_BPF
 #define SO_DETACH_REUSEPORT_BPF 68
@@ -151,13 +152,9 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	err = loader_pin_maps(s, s->skel->obj, loader_shared_maps, loader_n_shared_maps);
 	if (err)
 		goto fail;
-	err = select_bpf__load(s->skel);
-	if (err) {
-		log_error("load BPF selector: %s (pinned maps in %s from an incompatible "
-			  "version? remove them with 'siosteer detach')",
-			  strerror(-err), s->pin_dir);
+	err = loader_load_skeleton("BPF selector", s->skel->skeleton);
+	if (err)
 		goto fail;
-	}
 	s->loaded = true;
 	s->slots_fd = bpf_map__fd(s->skel->maps.slots);
 	s->tables_fd = bpf_map__fd(s->skel->maps.tables);
