@@ -10,7 +10,7 @@ set -u
 NAME=sid_one_address
 SST_TAG=one
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SESSIONS=${SESSIONS:-2000}
+SESSIONS=${SESSIONS:-$(scaled 2000)}
 PORT=3000
 
 require root node siosteer
