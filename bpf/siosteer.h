@@ -145,7 +145,22 @@ struct siosteer_meta {
 	__u32 gate; /* enum siosteer_gate_kind */
 	__u32 clsact_ours; /* we created the interface's clsact qdisc: remove it on detach */
 	char ifname[16];
+	__u32 cookies; /* enum siosteer_cookies: who answers SYNs with cookies (sid mode) */
+	__u32 routes; /* SIOSTEER_ROUTE_*: what the loader chose or found on this kernel */
 };
+
+/* Who answers the steered port's SYNs with cookies, so that the first request places the
+ * connection (sid mode). A string for each in loader/routes.c. */
+enum siosteer_cookies {
+	SIOSTEER_COOKIES_NONE = 0, /* address key: connections are placed at SYN time */
+	SIOSTEER_COOKIES_SYSCTL = 1, /* the kernel, net.ipv4.tcp_syncookies=2 (namespace-wide) */
+};
+
+/* siosteer_meta.routes: the kernel-dependent routes (docs/ARCHITECTURE.md, loader/routes.c). */
+#define SIOSTEER_ROUTE_TW         (1u << 0) /* tw_reset attached: TIME_WAIT SYNs get no cookie */
+#define SIOSTEER_ROUTE_MIGRATE    (1u << 1) /* SK_REUSEPORT_SELECT_OR_MIGRATE exists (unused) */
+#define SIOSTEER_ROUTE_SK_STORAGE (1u << 2) /* connections carry their slot in socket storage */
+#define SIOSTEER_ROUTE_TW_PROBED  (1u << 3) /* the TIME_WAIT probe answered (else assumed) */
 
 enum siosteer_gate_kind {
 	SIOSTEER_GATE_NONE = 0,

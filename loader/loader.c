@@ -86,6 +86,8 @@ static int write_meta(struct siosteer *s, const struct siosteer_meta *old)
 	m.clsact_ours = s->adopted ? old->clsact_ours : 0;
 	m.place = s->o.place;
 	m.gate = s->o.key == SIOSTEER_KEY_SID ? s->o.gate : SIOSTEER_GATE_NONE;
+	m.cookies = s->cookies;
+	m.routes = s->routes;
 	if (s->o.ifname) {
 		snprintf(m.ifname, sizeof(m.ifname), "%s", s->o.ifname);
 		m.ifindex = if_nametoindex(s->o.ifname);
@@ -166,6 +168,7 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	err = loader_pin_prog(s, s->skel->progs.siosteer_select, SIOSTEER_PIN_PROG_SELECT);
 	if (err)
 		goto fail;
+	loader_routes_choose(s);
 	if (o->key == SIOSTEER_KEY_SID && (err = loader_sid_open(s)))
 		goto fail;
 	if (!s->adopted && (err = init_tables(s)))

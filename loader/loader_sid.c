@@ -325,11 +325,15 @@ int siosteer_attach_iface(struct siosteer *s)
 			  strerror(-err));
 		return err;
 	}
-	err = tc_attach(s->ifindex, TC_TW, bpf_program__fd(s->tw->progs.siosteer_tw_reset));
-	if (err) {
-		log_error("attach tc ingress TIME_WAIT program to %s: %s", s->o.ifname,
-			  strerror(-err));
-		return err;
+	/* Only where a SYN that reuses a TIME_WAIT 4-tuple gets no cookie (routes.c); the
+	 * program is loaded anyway, so its counters are pinned for status. */
+	if (s->routes & SIOSTEER_ROUTE_TW) {
+		err = tc_attach(s->ifindex, TC_TW, bpf_program__fd(s->tw->progs.siosteer_tw_reset));
+		if (err) {
+			log_error("attach tc ingress TIME_WAIT program to %s: %s", s->o.ifname,
+				  strerror(-err));
+			return err;
+		}
 	}
 	if (s->o.gate == SIOSTEER_GATE_TC) {
 		err = tc_attach(s->ifindex, TC_GATE,
