@@ -87,17 +87,20 @@ agent_sessions() { ns_srv "$SIOSTEER" sessions --port "$1" --json --limit "${2:-
 
 # sio_clients_out LABEL TIMEOUT ARG...: tests/node/sio-clients.js ARG... in the client
 # namespace under `timeout TIMEOUT`, its stderr in $SST_TMP/clients-LABEL.log ('/' in
-# LABEL becomes '-'); prints its JSON, returns its exit status. For $(...). TIMEOUT and
-# --deadline are stretched by SIOSTEER_TEST_SCALE; --sessions is the caller's to scale.
+# LABEL becomes '-'); prints its JSON, returns its exit status. For $(...). TIMEOUT,
+# --deadline and the per-step --timeout (default 10 s) are stretched by
+# SIOSTEER_TEST_SCALE; --sessions is the caller's to scale.
 sio_clients_out() {
-	local label=${1//\//-} t a args=() prev=""
+	local label=${1//\//-} t a args=() prev="" step=""
 	t=$(stretched "$2")
 	shift 2
 	for a in "$@"; do
 		[[ $prev == --deadline ]] && a=$(stretched "$a")
+		[[ $prev == --timeout ]] && a=$(stretched "$a") step=1
 		args+=("$a")
 		prev=$a
 	done
+	[[ -n $step ]] || args+=(--timeout "$(stretched 10)")
 	ns_cli timeout "$t" "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" "${args[@]}" \
 		2>"$SST_TMP/clients-$label.log"
 }
