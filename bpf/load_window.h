@@ -10,32 +10,32 @@
 #define SIOSTEER_LOAD_WINDOW_H
 
 /*
- * n if it is in [1, max], else 0, computed so that every verifier bounds the result away
- * from 0: a helper's length must be at least 1. Newer kernels learn `n >= 1` from a
- * `n != 0` branch; 6.1's verifier does not (docs/ARCHITECTURE.md, 'Give the verifier a
- * bounded length'). So check n - 1 against max - 1 (n = 0 wraps past it) and add the 1
- * back: the verifier sees [0, max - 1] + 1. The empty asms keep clang from folding this
- * back into a test of n, or from adding the 1 before the test in another register.
+ * A helper's length must be in [1, window], and every verifier must see that. Newer
+ * kernels learn `n >= 1` from a `n != 0` branch; 6.1's verifier does not
+ * (docs/ARCHITECTURE.md, 'Give the verifier a bounded length'). So the length minus one is
+ * checked against window - 1 (a length of 0 wraps past it) and the 1 is added back after
+ * the check: the verifier sees [0, window - 1] + 1. Both steps go through sio_len_opaque,
+ * which keeps clang from folding them back into a test of n, from adding the 1 before the
+ * check, and from testing the sum for overflow: 6.12's verifier loses the sum's unsigned
+ * bounds in such a comparison of two linked registers ('R4 invalid zero-sized read').
  */
-static __always_inline __u64 sio_len_in_1_max(__u64 n, __u32 max)
+static __always_inline __u64 sio_len_opaque(__u64 v)
 {
-	__u64 m = n - 1;
-
-	asm volatile("" : "+r"(m));
-	if (m >= max)
-		return 0;
-	asm volatile("" : "+r"(m));
-	return m + 1;
+	asm volatile("" : "+r"(v));
+	return v;
 }
 
 #define DEFINE_LOAD_WINDOW(name, window)                                                      \
 	static __always_inline __u32 name(const void *ctx, __u32 off, __u8 *buf, __u32 avail) \
 	{                                                                                     \
-		__u64 n = sio_len_in_1_max(avail < (window) ? avail : (window), (window));    \
+		__u64 m = sio_len_opaque((__u64)(avail < (window) ? avail : (window)) - 1);   \
                                                                                               \
-		if (n == 0 || bpf_skb_load_bytes(ctx, off, buf, n))                           \
+		if (m >= (window))                                                            \
 			return 0;                                                             \
-		return (__u32)n;                                                              \
+		m = sio_len_opaque(m) + 1;                                                    \
+		if (bpf_skb_load_bytes(ctx, off, buf, m))                                     \
+			return 0;                                                             \
+		return (__u32)m;                                                              \
 	}
 
 #endif

@@ -12,7 +12,7 @@
  * Each program copies up to the window of payload bytes into per-CPU scratch buffers of
  * exactly SIOSTEER_REQ_WINDOW / SIOSTEER_RESP_WINDOW bytes, as the selector and the
  * learner do (they load with one call, bpf/load_window.h; here 32-byte chunks while they
- * fit, then one masked remainder bounded to [1, 31] by sio_len_in_1_max:
+ * fit, then one masked remainder bounded to [1, 31] as in bpf/load_window.h:
  * docs/ARCHITECTURE.md, 'Give the verifier a bounded length'). The buffers are not
  * cleared between runs, so they hold the previous case's bytes past `len`
  * (docs/ARCHITECTURE.md, 'Scan only the current packet'), which the parsers must ignore.
@@ -76,7 +76,8 @@ struct {
 #define DEFINE_XDP_LOAD(name, window)                                                   \
 	static __always_inline __u32 name(struct xdp_md *ctx, __u8 *buf, __u32 avail)   \
 	{                                                                               \
-		__u32 n = 0, i, rem;                                                    \
+		__u32 n = 0, i;                                                         \
+		__u64 rem;                                                              \
                                                                                         \
 		if (avail > (window))                                                   \
 			avail = (window);                                               \
@@ -93,9 +94,11 @@ struct {
 		 * loses that bound through the loop, the mask restates it. */ \
 		asm volatile("" : "+r"(n));                                             \
 		n &= ((window)-1) & ~(CHUNK - 1);                                       \
-		rem = sio_len_in_1_max((avail - n) & (CHUNK - 1), CHUNK - 1);           \
-		if (rem == 0)                                                           \
+		/* [1, CHUNK - 1] as bpf/load_window.h bounds a length */               \
+		rem = sio_len_opaque((__u64)((avail - n) & (CHUNK - 1)) - 1);           \
+		if (rem >= CHUNK - 1)                                                   \
 			return n;                                                       \
+		rem = sio_len_opaque(rem) + 1;                                          \
 		if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, rem))             \
 			return n;                                                       \
 		return n + rem;                                                         \
