@@ -2,15 +2,16 @@
 # matrix.sh KERNEL...: the kernel matrix (make vmtest). For each kernel, boot it with
 # tools/vmtest and run tools/vmtest.d/suite.sh inside (the binaries are the host's build,
 # `make test-bins`); then one summary line per kernel: time, PASS/FAIL/SKIP, skip reasons.
-# The whole output of each kernel is in $BUILD/vmtest/logs/matrix-<KERNEL>.txt, each
-# test's log in $BUILD/vmtest/logs/<uname -r>/.
+# The whole output of each kernel is in build/vmtest/logs/matrix-<KERNEL>.txt, each
+# test's log in build/vmtest/logs/<uname -r>/ (under $VMTEST_DIR if set).
+#   VMTEST_DIR      where kernels are fetched and logs go (default build/vmtest)
 #   VMTEST_TIMEOUT  seconds per kernel, boot included (default 5400)
 #   VMTEST_TESTS    tests/run.sh patterns instead of suite.sh's list
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
-logs=$BUILD/vmtest/logs
+logs=${VMTEST_DIR:-build/vmtest}/logs
 mkdir -p "$logs"
 summary=()
 rc=0

@@ -28,7 +28,6 @@ if [[ -z ${SIOSTEER_TEST_SCALE:-} ]]; then
 fi
 export SIOSTEER_TEST_SCALE BUILD
 export TEST_LOG_DIR=${VMTEST_DIR:-build/vmtest}/logs/$(uname -r)
-rm -rf "$TEST_LOG_DIR"
 echo "kernel $(uname -r), ${VMTEST_ACCEL:-?}, SIOSTEER_TEST_SCALE=$SIOSTEER_TEST_SCALE, $(nproc) CPUs"
 # One tests/run.sh per entry, in this order (the slow guest may run out of time: the tests
 # that matter most come first), and the sum of their summaries.
