@@ -4,6 +4,7 @@
 #   make deps       install missing Debian and npm packages (idempotent)
 #   make test       deps + build + unit, BPF and network-namespace tests
 #   make demo       deps + build + a 4-worker Socket.IO cluster behind siosteer
+#   make vmtest     the test suite inside Debian's own kernels under qemu (KERNELS="6.1 6.12")
 #   make fuzz       libFuzzer run of the sid parser (not part of `make test`)
 #   make man        build/siosteer.8 from docs/siosteer.8.scd (scdoc)
 #   make install    siosteer, its man page, the emit library and header under $(DESTDIR)$(PREFIX)
@@ -66,7 +67,7 @@ $(BUILD)/obj/userspace/cli/%.o: INC := $(INC_cli)
 SIOSTEER_SRCS := $(foreach l,$(LAYERS),$(wildcard $(l)/*.c))
 SIOSTEER_OBJS := $(SIOSTEER_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test demo clean format check-format check-layers man install uninstall
+.PHONY: all deps test test-bins vmtest demo clean format check-format check-layers man install uninstall
 # Keep BPF objects and skeletons: they are inputs of several rules.
 .SECONDARY:
 all: $(BPF_OBJS) $(SKELS) $(BUILD)/siosteer $(BUILD)/libsiosteer_emit.a
@@ -157,8 +158,18 @@ deps:
 	$(Q)tools/install-deps.sh
 
 test: deps check-layers check-format
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(EXTRA_TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory test-bins
 	$(Q)tests/run.sh
+
+# The kernel matrix: boot each Debian kernel package under qemu (tools/vmtest) and run
+# tools/vmtest.d/suite.sh in it. Slow under TCG (see README.md, 'Kernels'), so not part of
+# `make test`. VMTEST_TESTS="ns/addr_run ..." runs other tests/run.sh patterns.
+KERNELS ?= 6.1 6.12
+vmtest: deps test-bins
+	$(Q)tools/vmtest.d/matrix.sh $(KERNELS)
+
+# Everything tests/run.sh runs, built (on the host: the VM matrix runs the same binaries).
+test-bins: all $(UNIT_TESTS) $(EXTRA_TEST_BINS)
 
 # The layer rule: a source reaches another folder only through its -I list, never "../".
 check-layers:

@@ -144,9 +144,18 @@ struct siosteer_meta {
 	__u32 place; /* enum siosteer_place */
 	__u32 gate; /* enum siosteer_gate_kind */
 	__u32 clsact_ours; /* we created the interface's clsact qdisc: remove it on detach */
-	__u32 cookies; /* sid mode: enum siosteer_cookies, as resolved (bpf or sysctl) */
 	char ifname[16];
+	/* enum siosteer_cookies: who answers SYNs with cookies, as resolved (sysctl or bpf;
+	 * SIOSTEER_COOKIES_NONE with --key addr) */
+	__u32 cookies;
+	__u32 routes; /* SIOSTEER_ROUTE_*: what the loader chose or found on this kernel */
 };
+
+/* siosteer_meta.routes: the kernel-dependent routes (docs/ARCHITECTURE.md, loader/routes.c). */
+#define SIOSTEER_ROUTE_TW         (1u << 0) /* tw_reset attached: TIME_WAIT SYNs get no cookie */
+#define SIOSTEER_ROUTE_MIGRATE    (1u << 1) /* SK_REUSEPORT_SELECT_OR_MIGRATE exists (unused) */
+#define SIOSTEER_ROUTE_SK_STORAGE (1u << 2) /* connections carry their slot in socket storage */
+#define SIOSTEER_ROUTE_TW_PROBED  (1u << 3) /* the TIME_WAIT probe answered (else assumed) */
 
 enum siosteer_gate_kind {
 	SIOSTEER_GATE_NONE = 0,
@@ -155,15 +164,18 @@ enum siosteer_gate_kind {
 };
 
 /*
- * Who answers the steered port's SYNs with cookies in sid mode: the kernel, after
- * tcp_syncookies=2 for the whole namespace (sysctl), or siosteer's tc program for this
- * port alone (bpf, bpf/cookie.bpf.c). auto picks bpf where the kernel can.
+ * Who answers the steered port's SYNs with cookies in sid mode, so that the first request
+ * places the connection: the kernel, after tcp_syncookies=2 for the whole namespace
+ * (sysctl), or siosteer's tc program for this port alone (bpf, bpf/cookie.bpf.c). auto
+ * (--cookies, never pinned) picks bpf where the kernel can. A name for each in
+ * loader/routes.c.
  */
 enum siosteer_cookies {
-	SIOSTEER_COOKIES_AUTO = 0,
+	SIOSTEER_COOKIES_AUTO = 0, /* --cookies auto; in the pinned meta: none (--key addr) */
 	SIOSTEER_COOKIES_SYSCTL = 1,
 	SIOSTEER_COOKIES_BPF = 2,
 };
+#define SIOSTEER_COOKIES_NONE SIOSTEER_COOKIES_AUTO
 
 /* How sid mode places a session that has no sid yet (its handshake request). */
 enum siosteer_place {

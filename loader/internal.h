@@ -30,6 +30,7 @@ struct siosteer {
 	bool iface_attached;
 	int ifindex;
 	int slots_fd, tables_fd, state_fd, owners_fd, meta_fd, sids_fd, conn_slot_fd;
+	__u32 routes; /* SIOSTEER_ROUTE_* (routes.c) */
 };
 
 /* pins.c: the maps every object of a port shares by pinning (maps.h, sid_maps.h). */
@@ -40,6 +41,10 @@ extern const int loader_n_shared_maps;
 int loader_pin_maps(struct siosteer *s, struct bpf_object *obj, const char *const *names, int n);
 /* Pin prog at <pin_dir>/<name>, replacing an earlier agent's pin. */
 int loader_pin_prog(struct siosteer *s, struct bpf_program *prog, const char *name);
+
+/* routes.c: choose this kernel's routes into s->routes (the cookie route is s->o.cookies,
+ * resolved before), log them in one line. */
+void loader_routes_choose(struct siosteer *s);
 
 /* sid mode pieces (loader_sid.c), used by loader.c only. */
 int loader_sid_open(struct siosteer *s);

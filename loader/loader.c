@@ -17,11 +17,13 @@
 
 #include "loader.h"
 #include "internal.h"
+#include "loader_cookie.h"
 #include "bpffs.h"
 #include "pinned.h"
 #include "table.h"
 #include "select.skel.h"
 #include "log.h"
+#include "verifier.h"
 
 #ifndef SO_DETACH_REUSEPORT_BPF
 #define SO_DETACH_REUSEPORT_BPF 68
@@ -88,6 +90,7 @@ static int write_meta(struct siosteer *s, const struct siosteer_meta *old)
 			 s->o.gate :
 			 SIOSTEER_GATE_NONE;
 	m.cookies = s->o.key == SIOSTEER_KEY_SID ? s->o.cookies : 0;
+	m.routes = s->routes;
 	if (s->o.ifname) {
 		snprintf(m.ifname, sizeof(m.ifname), "%s", s->o.ifname);
 		m.ifindex = if_nametoindex(s->o.ifname);
@@ -154,13 +157,9 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	err = loader_pin_maps(s, s->skel->obj, loader_shared_maps, loader_n_shared_maps);
 	if (err)
 		goto fail;
-	err = select_bpf__load(s->skel);
-	if (err) {
-		log_error("load BPF selector: %s (pinned maps in %s from an incompatible "
-			  "version? remove them with 'siosteer detach')",
-			  strerror(-err), s->pin_dir);
+	err = loader_load_skeleton("BPF selector", s->skel->skeleton);
+	if (err)
 		goto fail;
-	}
 	s->loaded = true;
 	s->slots_fd = bpf_map__fd(s->skel->maps.slots);
 	s->tables_fd = bpf_map__fd(s->skel->maps.tables);
@@ -172,6 +171,10 @@ int siosteer_open(const struct siosteer_opts *o, struct siosteer **out)
 	err = loader_pin_prog(s, s->skel->progs.siosteer_select, SIOSTEER_PIN_PROG_SELECT);
 	if (err)
 		goto fail;
+	/* The cookie route first: the TIME_WAIT route depends on it. */
+	if (o->key == SIOSTEER_KEY_SID && (err = loader_cookie_resolve(s)))
+		goto fail;
+	loader_routes_choose(s);
 	if (o->key == SIOSTEER_KEY_SID && (err = loader_sid_open(s)))
 		goto fail;
 	if (!s->adopted && (err = init_tables(s)))

@@ -31,6 +31,13 @@ struct siosteer_opts {
 
 struct siosteer;
 
+/* The name of an enum siosteer_cookies value ("sysctl", ...). */
+const char *siosteer_cookies_name(__u32 cookies);
+/* One line naming the routes of siosteer_meta.cookies and .routes, e.g. "cookies sysctl,
+ * TIME_WAIT route on, migration available (unused), socket storage on". snprintf's
+ * return. */
+int siosteer_routes_text(__u32 cookies, __u32 routes, char *buf, size_t len);
+
 /* Load (or adopt) the objects for o->port and pin them. */
 int siosteer_open(const struct siosteer_opts *o, struct siosteer **out);
 /* True if open() found pinned state from an earlier agent and adopted it. */

@@ -26,6 +26,7 @@
 #include "sid_parse.h"
 #include "liblog.h"
 #include "log.h"
+#include "verifier.h"
 #include "syncookies.h"
 #include "loader_cookie.h"
 
@@ -59,11 +60,9 @@ static int tw_open(struct siosteer *s)
 			 "key (counted as tw_collisions/disabled)");
 	err = loader_pin_maps(s, s->tw->obj, tw_maps, 1);
 	if (!err)
-		err = tw_reset_bpf__load(s->tw);
-	if (err) {
-		log_error("load BPF TIME_WAIT program: %s", strerror(-err));
+		err = loader_load_skeleton("BPF TIME_WAIT program", s->tw->skeleton);
+	if (err)
 		return err;
-	}
 	return loader_pin_prog(s, s->tw->progs.siosteer_tw_reset, SIOSTEER_PIN_PROG_TW);
 }
 
@@ -88,11 +87,9 @@ static int repair_open(struct siosteer *s)
 	if (!err)
 		err = loader_pin_maps(s, s->repair->obj, own, 1);
 	if (!err)
-		err = repair_bpf__load(s->repair);
-	if (err) {
-		log_error("load BPF repair program: %s", strerror(-err));
+		err = loader_load_skeleton("BPF repair program", s->repair->skeleton);
+	if (err)
 		return err;
-	}
 	return loader_pin_prog(s, s->repair->progs.siosteer_repair, SIOSTEER_PIN_PROG_REPAIR);
 }
 
@@ -100,9 +97,6 @@ int loader_sid_open(struct siosteer *s)
 {
 	int err;
 
-	err = loader_cookie_resolve(s);
-	if (err)
-		return err;
 	s->learn = learn_bpf__open();
 	/* The bpf route's program holds bare ACKs back itself: no gate then. */
 	s->gate = s->o.cookies == SIOSTEER_COOKIES_BPF ? NULL : gate_bpf__open();
@@ -119,11 +113,9 @@ int loader_sid_open(struct siosteer *s)
 	}
 	if (err)
 		return err;
-	err = learn_bpf__load(s->learn);
-	if (err) {
-		log_error("load BPF learner: %s", strerror(-err));
+	err = loader_load_skeleton("BPF learner", s->learn->skeleton);
+	if (err)
 		return err;
-	}
 	err = loader_pin_prog(s, s->learn->progs.siosteer_learn, SIOSTEER_PIN_PROG_LEARN);
 	if (!err)
 		err = tw_open(s);
@@ -137,11 +129,9 @@ int loader_sid_open(struct siosteer *s)
 	 * XDP one itself, as an extension of its dispatcher. */
 	if (s->o.gate == SIOSTEER_GATE_TC) {
 		bpf_program__set_autoload(s->gate->progs.siosteer_gate_xdp, false);
-		err = gate_bpf__load(s->gate);
-		if (err) {
-			log_error("load BPF gate: %s", strerror(-err));
+		err = loader_load_skeleton("BPF gate", s->gate->skeleton);
+		if (err)
 			return err;
-		}
 		err = loader_pin_prog(s, s->gate->progs.siosteer_gate_tc, SIOSTEER_PIN_PROG_GATE);
 	} else {
 		bpf_program__set_autoload(s->gate->progs.siosteer_gate_tc, false);
@@ -340,11 +330,15 @@ int siosteer_attach_iface(struct siosteer *s)
 			  strerror(-err));
 		return err;
 	}
-	err = tc_attach(s->ifindex, TC_TW, bpf_program__fd(s->tw->progs.siosteer_tw_reset));
-	if (err) {
-		log_error("attach tc ingress TIME_WAIT program to %s: %s", s->o.ifname,
-			  strerror(-err));
-		return err;
+	/* Only where a SYN that reuses a TIME_WAIT 4-tuple gets no cookie (routes.c); the
+	 * program is loaded anyway, so its counters are pinned for status. */
+	if (s->routes & SIOSTEER_ROUTE_TW) {
+		err = tc_attach(s->ifindex, TC_TW, bpf_program__fd(s->tw->progs.siosteer_tw_reset));
+		if (err) {
+			log_error("attach tc ingress TIME_WAIT program to %s: %s", s->o.ifname,
+				  strerror(-err));
+			return err;
+		}
 	}
 	if (s->o.cookies == SIOSTEER_COOKIES_BPF)
 		return loader_cookie_attach(s);

@@ -3,14 +3,15 @@
 # tests/bpf/*.sh. Each test prints its own PASS/FAIL/SKIP line; this prints one line per
 # test and the summary line "tests: N passed, N failed, N skipped", and exits non-zero if
 # anything failed.
-#   tests/run.sh [PATTERN]    only tests whose name contains PATTERN
+#   tests/run.sh [PATTERN...]   only tests whose name contains one of the PATTERNs
+# TEST_LOG_DIR: where each test's log goes (default $BUILD/test-logs).
 # A test that cannot run here (a prerequisite is missing) exits 77 after printing
 # `SKIP <name>: <reason>` (tests/lib/checks.sh: skip). Where CI=true, a skipped test counts
 # as failed unless SKIP_ALLOWED_ON_CI below names it, with the reason it may skip there.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-pattern=${1:-}
+patterns=("$@")
 SKIP_RC=77 # tests/lib/checks.sh: SST_SKIP_RC
 # Tests that may skip on CI too: name (as printed below) -> why. None may, today.
 declare -A SKIP_ALLOWED_ON_CI=()
@@ -18,13 +19,17 @@ passed=0
 failed=0
 skipped=0
 failures=()
-logdir=$BUILD/test-logs
+logdir=${TEST_LOG_DIR:-$BUILD/test-logs}
 mkdir -p "$logdir"
 
 run_one() {
 	local name=$1 rc
 	shift
-	[ -n "$pattern" ] && [[ $name != *"$pattern"* ]] && return
+	if [ ${#patterns[@]} -gt 0 ]; then
+		local p hit=""
+		for p in "${patterns[@]}"; do [[ $name == *"$p"* ]] && hit=1; done
+		[ -n "$hit" ] || return
+	fi
 	local log=$logdir/$name.log start=$SECONDS summary reason
 	mkdir -p "$(dirname "$log")"
 	"$@" >"$log" 2>&1

@@ -15,7 +15,9 @@ pkgs=(clang llvm libbpf-dev libxdp-dev xdp-tools bpftool libcap-dev libelf-dev z
       python3-socketio python3-engineio uvicorn python3-uvicorn python3-aiohttp
       python3-httptools python3-h11 python3-wsproto
       # the real-browser test (tests/ns/sid_browser.sh), driven by puppeteer-core
-      chromium)
+      chromium
+      # the kernel matrix (make vmtest, tools/vmtest): Debian's kernels under qemu
+      qemu-system-x86 busybox-static kmod)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -12,11 +12,11 @@
  * Each program copies up to the window of payload bytes into per-CPU scratch buffers of
  * exactly SIOSTEER_REQ_WINDOW / SIOSTEER_RESP_WINDOW bytes, as the selector and the
  * learner do (they load with one call, bpf/load_window.h; here 32-byte chunks while they
- * fit, then one masked remainder: docs/ARCHITECTURE.md, 'Give the verifier a bounded
- * length'). The buffers are not cleared between runs, so they hold the previous case's
- * bytes past `len` (docs/ARCHITECTURE.md, 'Scan only the current packet'), which the
- * parsers must ignore. It then runs all three parsers and stores result codes and sids in
- * `results`.
+ * fit, then one masked remainder bounded to [1, 31] as in bpf/load_window.h:
+ * docs/ARCHITECTURE.md, 'Give the verifier a bounded length'). The buffers are not
+ * cleared between runs, so they hold the previous case's bytes past `len`
+ * (docs/ARCHITECTURE.md, 'Scan only the current packet'), which the parsers must ignore.
+ * It then runs all three parsers and stores result codes and sids in `results`.
  *
  *   sid_parse_inline  the parsers inlined into the program (len reloaded from a map
  *                     value, so the verifier sees one unknown length, not one per
@@ -29,6 +29,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
+#include "load_window.h"
 #include "sid_parse.h"
 
 #define PAYLOAD_OFF 14
@@ -72,28 +73,35 @@ struct {
 } results SEC(".maps");
 
 /* Up to `window` payload bytes into buf; returns how many are valid. */
-#define DEFINE_XDP_LOAD(name, window)                                                 \
-	static __always_inline __u32 name(struct xdp_md *ctx, __u8 *buf, __u32 avail) \
-	{                                                                             \
-		__u32 n = 0, i, rem;                                                  \
-                                                                                      \
-		if (avail > (window))                                                 \
-			avail = (window);                                             \
-		for (i = 0; i < (window) / CHUNK; i++) {                              \
-			if (n + CHUNK > avail)                                        \
-				break;                                                \
-			if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, CHUNK)) \
-				return n;                                             \
-			n += CHUNK;                                                   \
-		}                                                                     \
-		if (n > (window)-CHUNK)                                               \
-			return n;                                                     \
-		rem = (avail - n) & (CHUNK - 1);                                      \
-		if (rem == 0)                                                         \
-			return n;                                                     \
-		if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, rem))           \
-			return n;                                                     \
-		return n + rem;                                                       \
+#define DEFINE_XDP_LOAD(name, window)                                                   \
+	static __always_inline __u32 name(struct xdp_md *ctx, __u8 *buf, __u32 avail)   \
+	{                                                                               \
+		__u32 n = 0, i;                                                         \
+		__u64 rem;                                                              \
+                                                                                        \
+		if (avail > (window))                                                   \
+			avail = (window);                                               \
+		for (i = 0; i < (window) / CHUNK; i++) {                                \
+			if (n + CHUNK > avail)                                          \
+				break;                                                  \
+			if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, CHUNK))   \
+				return n;                                               \
+			n += CHUNK;                                                     \
+		}                                                                       \
+		if (n > (window)-CHUNK)                                                 \
+			return n;                                                       \
+		/* n is a multiple of CHUNK, at most window - CHUNK; 6.1's verifier   \
+		 * loses that bound through the loop, the mask restates it. */ \
+		asm volatile("" : "+r"(n));                                             \
+		n &= ((window)-1) & ~(CHUNK - 1);                                       \
+		/* [1, CHUNK - 1] as bpf/load_window.h bounds a length */               \
+		rem = sio_len_opaque((__u64)((avail - n) & (CHUNK - 1)) - 1);           \
+		if (rem >= CHUNK - 1)                                                   \
+			return n;                                                       \
+		rem = sio_len_opaque(rem) + 1;                                          \
+		if (bpf_xdp_load_bytes(ctx, PAYLOAD_OFF + n, buf + n, rem))             \
+			return n;                                                       \
+		return n + rem;                                                         \
 	}
 
 DEFINE_XDP_LOAD(load_req, SIOSTEER_REQ_WINDOW)

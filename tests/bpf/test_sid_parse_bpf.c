@@ -129,6 +129,45 @@ static int run_one(int prog_fd, int map_fd, const char *prog, const char *name, 
 	return 1;
 }
 
+/*
+ * After a failed load: load each program alone again, with the verifier's full log
+ * (level 1, in a buffer large enough for 6.1, whose verifier fails a load whose log does
+ * not fit), and print the last lines of the log of each one that is rejected: the
+ * rejection is at its end.
+ */
+static void print_rejections(const char *obj_path)
+{
+	const size_t size = 256u << 20;
+	char *vlog = malloc(size);
+	int p, q;
+
+	for (p = 0; vlog && p < NPROGS; p++) {
+		struct bpf_object *obj = bpf_object__open_file(obj_path, NULL);
+		const char *end;
+		int lines = 0;
+
+		if (!obj)
+			break;
+		vlog[0] = '\0';
+		for (q = 0; q < NPROGS; q++) {
+			struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[q]);
+
+			bpf_program__set_autoload(prog, q == p);
+			bpf_program__set_log_level(prog, 1);
+			bpf_program__set_log_buf(prog, vlog, size);
+		}
+		if (bpf_object__load(obj)) {
+			end = vlog + strlen(vlog);
+			while (end > vlog && lines <= 25)
+				if (*--end == '\n')
+					lines++;
+			printf("verifier: %s rejected; the log's last lines:\n%s\n", progs[p], end);
+		}
+		bpf_object__close(obj);
+	}
+	free(vlog);
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[16384];
@@ -177,6 +216,7 @@ int main(int argc, char **argv)
 			       s ? s : "(no statistics)");
 	}
 	if (err) {
+		print_rejections(obj_path);
 		printf("FAIL loading %s: %s (verifier log above, or run as root)\n", obj_path,
 		       strerror(-err));
 		printf("sid_parse_bpf: 0 passed, 1 failed\n");

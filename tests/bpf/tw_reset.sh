@@ -34,9 +34,13 @@ NAME=tw_reset
 BUILD=${BUILD:-build}
 OBJ=$BUILD/tw_reset.bpf.o
 LOADER=$BUILD/tests/tw_reset_test
-N=${TW_CONNS:-3000}       # connections in A and B
-NPORTS=${TW_PORTS:-200}   # client local ports they cycle over
-N_SMALL=${TW_CONNS_SMALL:-600}
+# Scaled by SIOSTEER_TEST_SCALE (tests/lib/checks.sh), the ports with the connections, so
+# that as large a share of the SYNs meets a TIME_WAIT socket.
+N=${TW_CONNS:-$(scaled 3000)}       # connections in A and B
+NPORTS=${TW_PORTS:-$(scaled 200 10)} # client local ports they cycle over
+N_SMALL=${TW_CONNS_SMALL:-$(scaled 600)}
+P_SMALL=$(scaled 100 10) # ports of the smaller phases
+N_F=$(scaled 300)        # connections in F and G
 NS_S=ssttw$$s
 NS_C=ssttw$$c
 SRV4=198.18.0.1 CLI4=198.19.1.2 SRV6=2001:db8:18::1 CLI6=2001:db8:19:1::2
@@ -81,9 +85,9 @@ bg() {
 	LAST_PID=$!
 }
 
-wait_line() { # FILE REGEX: up to 5 s
+wait_line() { # FILE REGEX: up to 5 s (stretched)
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < $(stretched 5) * 10; i++)); do
 		grep -qE "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -207,42 +211,46 @@ echo "connections: $N per IPv4 phase from $CLI4, local ports cycling over $NPORT
 
 run_phase A-ipv4-without "$SRV4" "$CLI4" 8001 20000 "$N" "$NPORTS" 0
 [ "$P_OK" = "$N" ] || fail "A: only $P_OK of $N connections succeeded without the program"
-# The first lap over the ports meets no TIME_WAIT socket; after it, every SYN should.
-[ "$P_SENT" -lt "$N" ] || fail "A: no collision without the program (SyncookiesSent=$P_SENT)"
+# The first lap over the ports meets no TIME_WAIT socket; after it, every SYN should. A
+# kernel that answers those SYNs with cookies anyway (Debian 12's 6.1) does not need the
+# program, and siosteer's probe leaves it off there (loader/tw_probe.h).
+[ "$P_SENT" -lt "$N" ] || skip "Linux $(uname -r) answers a SYN that reuses a TIME_WAIT 4-tuple" \
+	"with a cookie (A: SyncookiesSent=$P_SENT of $N without the program): the TIME_WAIT" \
+	"route is not needed and siosteer leaves it off here"
 A_MISSED=$((N - P_SENT))
 
 run_phase B-ipv4-with "$SRV4" "$CLI4" 8002 30000 "$N" "$NPORTS" 1
 check_prog_phase B "$N"
 B_COLL=$(counter tw_collisions "$P_LOG")
 
-run_phase C-ipv6-with "$SRV6" "$CLI6" 8003 40000 "$N_SMALL" 100 1
+run_phase C-ipv6-with "$SRV6" "$CLI6" 8003 40000 "$N_SMALL" "$P_SMALL" 1
 check_prog_phase C "$N_SMALL"
 C_COLL=$(counter tw_collisions "$P_LOG")
 
 # H: a dual-stack listener ([::], as a siosteer group can be) and IPv4 clients: the IPv4
 # TIME_WAIT sockets of v4-mapped connections are found and reset the same way.
-run_phase H-ipv4-dual-stack "::=$SRV4" "$CLI4" 8009 54000 "$N_SMALL" 100 1
+run_phase H-ipv4-dual-stack "::=$SRV4" "$CLI4" 8009 54000 "$N_SMALL" "$P_SMALL" 1
 check_prog_phase H "$N_SMALL"
 H_COLL=$(counter tw_collisions "$P_LOG")
 
 ip netns exec "$NS_S" "$LOADER" --csum-off veth0 || fail "D: cannot turn checksum offload off"
 ip netns exec "$NS_C" "$LOADER" --csum-off veth1 || fail "D: cannot turn checksum offload off"
-run_phase D-ipv4-csum-off "$SRV4" "$CLI4" 8004 50000 "$N_SMALL" 100 1
+run_phase D-ipv4-csum-off "$SRV4" "$CLI4" 8004 50000 "$N_SMALL" "$P_SMALL" 1
 check_prog_phase D "$N_SMALL"
 D_COLL=$(counter tw_collisions "$P_LOG")
-run_phase E-ipv6-csum-off "$SRV6" "$CLI6" 8005 50000 "$N_SMALL" 100 1
+run_phase E-ipv6-csum-off "$SRV6" "$CLI6" 8005 50000 "$N_SMALL" "$P_SMALL" 1
 check_prog_phase E "$N_SMALL"
 E_COLL=$(counter tw_collisions "$P_LOG")
 
 # F: with tcp_rfc1337=1 an RST cannot remove a TIME_WAIT socket; the loader must notice,
 # load the program disabled, and the kernel's own behaviour (no cookie) must remain.
 ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_rfc1337=1 || fail "F: tcp_rfc1337=1"
-run_phase F-rfc1337 "$SRV4" "$CLI4" 8006 51000 300 100 1
+run_phase F-rfc1337 "$SRV4" "$CLI4" 8006 51000 "$N_F" "$P_SMALL" 1
 grep -q '^tcp_rfc1337=1' "$P_LOG" || fail "F: loader did not report tcp_rfc1337=1"
 F_DIS=$(counter disabled "$P_LOG")
-[ "$P_OK" = 300 ] || fail "F: $P_OK of 300 connections succeeded"
+[ "$P_OK" = "$N_F" ] || fail "F: $P_OK of $N_F connections succeeded"
 [ "${F_DIS:-0}" -gt 0 ] && [ "$F_DIS" = "$(counter tw_collisions "$P_LOG")" ] &&
-	[ "$(counter rst_injected "$P_LOG")" = 0 ] && [ "$((300 - P_SENT))" = "$F_DIS" ] ||
+	[ "$(counter rst_injected "$P_LOG")" = 0 ] && [ "$((N_F - P_SENT))" = "$F_DIS" ] ||
 	fail "F: disabled=$F_DIS collisions/RSTs/cookies do not match"
 ip netns exec "$NS_S" sysctl -qw net.ipv4.tcp_rfc1337=0
 check_counts F
@@ -250,13 +258,13 @@ check_counts F
 # G: the program on lo, client and server in the server namespace. IPv6 (::1) is reset
 # like on veth; IPv4 on lo is passed as loopback4 (a redirected clone loses its route
 # and is dropped as a martian), and must neither hang nor slow a connection.
-run_phase G-lo-ipv6 ::1 ::1 8007 52000 300 100 1 lo
-check_prog_phase G-lo-ipv6 300
+run_phase G-lo-ipv6 ::1 ::1 8007 52000 "$N_F" "$P_SMALL" 1 lo
+check_prog_phase G-lo-ipv6 "$N_F"
 G6_COLL=$(counter tw_collisions "$P_LOG")
-run_phase G-lo-ipv4 127.0.0.1 127.0.0.1 8008 53000 300 100 1 lo
+run_phase G-lo-ipv4 127.0.0.1 127.0.0.1 8008 53000 "$N_F" "$P_SMALL" 1 lo
 check_counts G-lo-ipv4
 G4_LO=$(counter loopback4 "$P_LOG")
-[ "$P_OK" = 300 ] && [ "$P_SLOW" = 0 ] && [ "${G4_LO:-0}" -gt 0 ] &&
+[ "$P_OK" = "$N_F" ] && [ "$P_SLOW" = 0 ] && [ "${G4_LO:-0}" -gt 0 ] &&
 	[ "$G4_LO" = "$(counter tw_collisions "$P_LOG")" ] ||
 	fail "G-lo-ipv4: ok=$P_OK slow=$P_SLOW loopback4=$G4_LO"
 

@@ -9,23 +9,24 @@
 
 # wait_agent NAME PID WORKERS: wait until $SST_TMP/NAME.log says "steering port", then
 # until it holds WORKERS `ready pid=` lines (the workers of `siosteer run`; 0 for
-# attach), 20 s at most each. Returns 1, with why in $SST_WHY, if the time runs out or
+# attach), 20 s at most each (stretched by SIOSTEER_TEST_SCALE). Returns 1, with why in $SST_WHY, if the time runs out or
 # the agent (PID) exits first.
 wait_agent() {
-	local name=$1 pid=$2 n=$3 log=$SST_TMP/$1.log i
+	local name=$1 pid=$2 n=$3 log=$SST_TMP/$1.log i t
 	SST_WHY=""
-	for ((i = 0; i < 200; i++)); do
+	t=$(($(stretched 20) * 10))
+	for ((i = 0; i < t; i++)); do
 		grep -q 'steering port' "$log" 2>/dev/null && break
 		kill -0 "$pid" 2>/dev/null || { SST_WHY="$name exited before it steered: $(tail -n 1 "$log")"; return 1; }
 		sleep 0.1
 	done
-	((i < 200)) || { SST_WHY="$name did not say 'steering port' in 20 s"; return 1; }
-	for ((i = 0; i < 200; i++)); do
+	((i < t)) || { SST_WHY="$name did not say 'steering port' in $((t / 10)) s"; return 1; }
+	for ((i = 0; i < t; i++)); do
 		(($(grep -c '^ready pid=' "$log") >= n)) && return 0
 		kill -0 "$pid" 2>/dev/null || { SST_WHY="$name exited before its workers were ready"; return 1; }
 		sleep 0.1
 	done
-	SST_WHY="$name: $(grep -c '^ready pid=' "$log") of $n workers ready after 20 s"
+	SST_WHY="$name: $(grep -c '^ready pid=' "$log") of $n workers ready after $((t / 10)) s"
 	return 1
 }
 
@@ -86,11 +87,22 @@ agent_sessions() { ns_srv "$SIOSTEER" sessions --port "$1" --json --limit "${2:-
 
 # sio_clients_out LABEL TIMEOUT ARG...: tests/node/sio-clients.js ARG... in the client
 # namespace under `timeout TIMEOUT`, its stderr in $SST_TMP/clients-LABEL.log ('/' in
-# LABEL becomes '-'); prints its JSON, returns its exit status. For $(...).
+# LABEL becomes '-'); prints its JSON, returns its exit status. For $(...). TIMEOUT,
+# --deadline and the per-step --timeout (default 10 s) are stretched by
+# SIOSTEER_TEST_SCALE; --sessions is the caller's to scale.
 sio_clients_out() {
-	local label=${1//\//-} t=$2
+	local label=${1//\//-} t a args=() prev="" step=""
+	t=$(stretched "$2")
 	shift 2
-	ns_cli timeout "$t" "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" "$@" 2>"$SST_TMP/clients-$label.log"
+	for a in "$@"; do
+		[[ $prev == --deadline ]] && a=$(stretched "$a")
+		[[ $prev == --timeout ]] && a=$(stretched "$a") step=1
+		args+=("$a")
+		prev=$a
+	done
+	[[ -n $step ]] || args+=(--timeout "$(stretched 10)")
+	ns_cli timeout "$t" "$SST_NODE" "$SST_TESTS_DIR/node/sio-clients.js" "${args[@]}" \
+		2>"$SST_TMP/clients-$label.log"
 }
 
 # sio_clients LABEL TIMEOUT ARG...: sio_clients_out, with its JSON in $OUT and its exit

@@ -19,6 +19,20 @@ SST_HELPERS=$SST_LIB_DIR/helpers
 # SKIP_ALLOWED_ON_CI list names the test.
 SST_SKIP_RC=77
 
+# SIOSTEER_TEST_SCALE (a number in (0, 1], default 1): how much load the tests generate.
+# tools/vmtest's matrix sets 0.1 when the guest runs under TCG (an emulated CPU, about 50
+# times slower): a test's session counts are multiplied by it (`scaled`) and time limits
+# divided by it (`stretched`), so a run does the same kind of work in bounded time.
+SST_SCALE=${SIOSTEER_TEST_SCALE:-1}
+awk -v s="$SST_SCALE" 'BEGIN { exit !(s + 0 > 0 && s + 0 <= 1) }' || {
+	echo "SIOSTEER_TEST_SCALE=$SST_SCALE: want a number in (0, 1]" >&2
+	exit 1
+}
+# scaled N [MIN]: N (sessions, requests) at this scale, rounded, at least MIN (default 1).
+scaled() { awk -v n="$1" -v s="$SST_SCALE" -v m="${2:-1}" 'BEGIN { v = int(n * s + 0.5); print (v < m ? m : v) }'; }
+# stretched T: T (seconds) at this scale, rounded up.
+stretched() { awk -v t="$1" -v s="$SST_SCALE" 'BEGIN { v = t / s; print (v == int(v) ? v : int(v) + 1) }'; }
+
 # skip REASON: print `SKIP $NAME: REASON` and exit $SST_SKIP_RC (cleanup traps still run).
 skip() {
 	echo "SKIP ${NAME:-$(basename "$0" .sh)}: $*"

@@ -88,9 +88,10 @@ stop_pid() {
 # if it still runs. Else 0, with its exit status in $EXIT_RC (127 if PID is not a child
 # of this shell).
 wait_exit() {
-	local pid=$1 i
+	local pid=$1 i t
 	EXIT_RC=""
-	for ((i = 0; i < $2 * 20; i++)); do
+	t=$(stretched "$2")
+	for ((i = 0; i < t * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -102,7 +103,8 @@ wait_exit() {
 
 # wait_for_line FILE REGEX TIMEOUT_S: poll until a line of FILE matches.
 wait_for_line() {
-	local f=$1 re=$2 t=${3:-10} i
+	local f=$1 re=$2 t i
+	t=$(stretched "${3:-10}")
 	for ((i = 0; i < t * 10; i++)); do
 		grep -qE "$re" "$f" 2>/dev/null && return 0
 		sleep 0.1

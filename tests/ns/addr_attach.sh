@@ -20,7 +20,7 @@ SST_TAG=aa
 
 require root node siosteer
 NADDR=64
-SESSIONS=2000
+SESSIONS=$(scaled 2000)
 PROBE_REQ=8
 netns_bpf_setup $NADDR
 
@@ -58,8 +58,8 @@ jget "$status" 'all(s["selected"] > 0 for s in a[0]["slots"])' | grep -qx true |
 attach_group py 3100 python3 "$SST_TESTS_DIR/workers/pid-http-worker.py" --port 3100
 PY_PIDS=$WORKER_PIDS
 AGENT3100=$AGENT_PID
-PROBE=$(ns_cli timeout 90 python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:3100/" \
-	--local-addrs "$SST_CLI_ADDRS" --requests $PROBE_REQ --deadline 60 --expect-consistent)
+PROBE=$(ns_cli timeout "$(stretched 90)" python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:3100/" \
+	--local-addrs "$SST_CLI_ADDRS" --requests $PROBE_REQ --deadline "$(stretched 60)" --expect-consistent)
 rc=$?
 echo "addr-probe: $(jget "$PROBE" '{k: v for k, v in a.items() if k != "per_addr"}' 2>/dev/null || echo "$PROBE")"
 [[ -n $PROBE ]] || fail "no JSON from addr-probe (rc=$rc)"

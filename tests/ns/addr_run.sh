@@ -22,8 +22,8 @@ check_status() { python3 "$SST_CHECKS/addr_run_status.py" "$@"; }
 require root node siosteer bpftool
 PORT=3000
 NADDR=64
-SESSIONS=2000
-SESSIONS6=300
+SESSIONS=$(scaled 2000)
+SESSIONS6=$(scaled 300)
 NADDR6=16
 netns_bpf_setup $NADDR
 PINS=$SIOSTEER_PIN_ROOT/$PORT

@@ -42,9 +42,10 @@ before=$(clients before 60) || fail "sessions before: $before"
 echo "before: per pid $(jget "$before" 'a["per_pid"]')"
 
 # Sessions that stay (one client address, so one slot: D), across the drain of D.
-start_bg long ns_cli timeout 60 "$SST_NODE" "$NODE_DIR/redis-cluster-clients.js" --url "$URL" \
-	--sessions 30 --interval-ms 200 --duration 8
-for ((i = 0; i < 100; i++)); do
+# (Times stretched by SIOSTEER_TEST_SCALE: the sessions must outlive the drain.)
+start_bg long ns_cli timeout "$(stretched 60)" "$SST_NODE" "$NODE_DIR/redis-cluster-clients.js" \
+	--url "$URL" --sessions 30 --interval-ms 200 --duration "$(stretched 8)"
+for ((i = 0; i < $(stretched 10) * 10; i++)); do
 	(($(grep -c '^session ' "$SST_TMP/long.log") == 30)) && break
 	sleep 0.1
 done
@@ -58,12 +59,12 @@ out=$(ns_srv "$SIOSTEER" drain --port 3000 --slot $D) || fail "drain: $out"
 DRAIN_MS=$(($(ms) - t0))
 echo "$out (${DRAIN_MS} ms)"
 [[ $out == *"applied it: table generation"* ]] || fail "drain output: $out"
-((DRAIN_MS < 1000)) || fail "drain took ${DRAIN_MS} ms"
+((DRAIN_MS < $(stretched 1) * 1000)) || fail "drain took ${DRAIN_MS} ms"
 [[ $(share $D) == 0.0 ]] || fail "slot $D still has $(share $D)% of the table"
 after=$(clients drained 60) || fail "sessions after the drain: $after"
 echo "after drain: per pid $(jget "$after" 'a["per_pid"]')"
 [[ $(jget "$after" "a['per_pid'].get('$PD', 0)") == 0 ]] || fail "drained slot $D got new sessions"
-for ((i = 0; i < 200; i++)); do grep -q '^summary ' "$SST_TMP/long.log" && break; sleep 0.1; done
+for ((i = 0; i < $(stretched 20) * 10; i++)); do grep -q '^summary ' "$SST_TMP/long.log" && break; sleep 0.1; done
 sum=$(sed -n 's/^summary //p' "$SST_TMP/long.log")
 [[ $(jget "$sum" 'a["failed"]') == 0 && $(jget "$sum" 'a["ok"]') == 30 ]] || fail "existing sessions: $sum"
 acksD=$(jget "$sum" "a['acks_per_pid'].get('$PD', 0)")

@@ -156,7 +156,7 @@ python3 "$SST_HELPERS/emit_calls.py" "$CALLS"
 NCALLS=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$CALLS")
 "$SST_NODE" "$NODE_DIR/redis-wire.js" emitter --calls "$CALLS" >"$SST_TMP/wire-emitter.txt" ||
 	fail "redis-emitter reference failed"
-start_bg capture ns_srv "$SST_NODE" "$NODE_DIR/redis-wire.js" capture --redis $URL --count "$NCALLS" --timeout 30
+start_bg capture ns_srv "$SST_NODE" "$NODE_DIR/redis-wire.js" capture --redis $URL --count "$NCALLS" --timeout "$(stretched 30)"
 CAPTURE_PID=$SST_LAST_PID
 wait_for_line "$SST_TMP/capture.log" '^subscribed' 10 || fail "capture did not subscribe"
 python3 "$SST_HELPERS/emit_calls_siosteer.py" "$CALLS" "$SIOSTEER" "$SST_NS_SRV" "$URL" || fail "a siosteer call of the wire comparison failed"

@@ -10,7 +10,7 @@ set -u
 NAME=sid_one_address
 SST_TAG=one
 . "$(dirname "$(readlink -f "$0")")/../lib/netns.sh"
-SESSIONS=${SESSIONS:-2000}
+SESSIONS=${SESSIONS:-$(scaled 2000 200)}
 PORT=3000
 
 require root node siosteer
@@ -21,8 +21,10 @@ start_agent siosteer ns_srv "$SIOSTEER" run --port $PORT --workers 4 --key sid -
 
 run_mode() { # label, sio-clients args...
 	local label=$1 out b; shift
-	sio_clients "$label" 240 --url "http://$SST_SRV_ADDR:$PORT" --sessions "$SESSIONS" --concurrency 50 \
-		--local-addrs "$ONE" --deadline 200 "$@"
+	# Concurrency follows the scale too: in a slow guest 50 sessions at once wait so long
+	# for their turn that engine.io's ping timeout (45 s) ends some of them.
+	sio_clients "$label" 240 --url "http://$SST_SRV_ADDR:$PORT" --sessions "$SESSIONS" \
+		--concurrency "$(scaled 50 5)" --local-addrs "$ONE" --deadline 200 "$@"
 	out=$OUT
 	[ -n "$out" ] || fail "$label: no result (rc $RC)"
 	echo "$label: $out"
@@ -30,7 +32,10 @@ run_mode() { # label, sio-clients args...
 	b=$(python3 "$SST_CHECKS/worker_shares.py" "$out")
 	read -r nw s1 s2 s3 s4 dev <<<"$b"
 	echo "RESULT $label: $(json "$out" ok)/$SESSIONS ok, mixed_pid $(json "$out" mixed_pid), upgraded $(json "$out" upgraded), shares % $s1 $s2 $s3 $s4 (max deviation $dev points)"
-	[ "$(json "$out" ok)" = "$SESSIONS" ] || fail "$label: $(json "$out" failed) sessions failed: $(json "$out" failures)"
+	# A failure with sid_unknown 0 was not steered wrong: its worker had ended it.
+	[ "$(json "$out" ok)" = "$SESSIONS" ] || fail "$label: $(json "$out" failed) sessions failed:" \
+		"$(json "$out" failures); $(python3 "$SST_CHECKS/status_counters.py" "$(agent_status $PORT)" \
+			sid_hit sid_unknown handshake tw_tw_collisions)"
 	[ "$(json "$out" mixed_pid)" = 0 ] || fail "$label: sessions changed worker"
 	[ "$nw" = 4 ] || fail "$label: $nw workers used, want 4"
 	python3 -c "import sys; sys.exit(0 if float('$dev') <= 5.0 else 1)" || fail "$label: a worker is $dev points from 25%"

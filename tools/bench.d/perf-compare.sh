@@ -9,16 +9,20 @@
 # differs most between the setups. Samples per session are CPU time per session:
 # samples / FREQ seconds.
 #
-#   tools/bench.d/perf-compare.sh [--sessions N] [--setups addr,sid-bpf,sid-sysctl]
+# The machine drifts (memory reclaim, JIT, other jobs), so the setups run in R rounds,
+# forward then backward (a b c, c b a, ...), and the samples of all rounds are summed.
+#
+#   tools/bench.d/perf-compare.sh [--sessions N] [--setups addr,sid-bpf,sid-sysctl] [--rounds R]
 # Needs root and perf. Leaves nothing behind (tests/lib/netns.sh cleans up).
 set -u
 cd "$(dirname "$(readlink -f "$0")")/../.." || exit 1
-N=3000 FREQ=1999 SETUPS=addr,sid-bpf,sid-sysctl
+N=3000 FREQ=1999 SETUPS=addr,sid-bpf,sid-sysctl ROUNDS=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sessions) N=${2:?}; shift ;;
 	--setups) SETUPS=${2:?}; shift ;;
-	*) echo "usage: $0 [--sessions N] [--setups addr,sid-bpf,sid-sysctl]" >&2; exit 2 ;;
+	--rounds) ROUNDS=${2:?}; shift ;;
+	*) echo "usage: $0 [--sessions N] [--setups addr,sid-bpf,sid-sysctl] [--rounds R]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -31,7 +35,14 @@ load() { # SESSIONS
 	ns_cli build/sioload --url "http://$SST_SRV_ADDR:3000" --mode polling --new-conn -n "$1" -c 100 \
 		--source-addrs "$SST_CLI_ADDRS" -q --json --deadline 120
 }
-for setup in ${SETUPS//,/ }; do
+ORDER=()
+read -ra FWD <<<"${SETUPS//,/ }"
+for ((r = 0; r < ROUNDS; r++)); do
+	if ((r % 2 == 0)); then ORDER+=("${FWD[@]}"); else for ((i = ${#FWD[@]} - 1; i >= 0; i--)); do ORDER+=("${FWD[$i]}"); done; fi
+done
+run=0
+for setup in "${ORDER[@]}"; do
+	run=$((run + 1))
 	case $setup in
 	addr) args=(--key addr) ;;
 	sid-bpf) args=(--key sid --place least-loaded --iface veth0 --cookies bpf) ;;
@@ -47,57 +58,63 @@ for setup in ${SETUPS//,/ }; do
 	perf record -q -a -F $FREQ -o "$SST_TMP/$setup.data" -- \
 		ip netns exec "$SST_NS_CLI" build/sioload --url "http://$SST_SRV_ADDR:3000" --mode polling \
 		--new-conn -n "$N" -c 100 --source-addrs "$SST_CLI_ADDRS" -q --json --deadline 120 \
-		>"$SST_TMP/$setup.json" 2>/dev/null
-	perf script -i "$SST_TMP/$setup.data" -F comm,ip,sym 2>/dev/null >"$SST_TMP/$setup.txt"
+		>"$SST_TMP/$setup.$run.json" 2>/dev/null
+	perf script -i "$SST_TMP/$setup.data" -F comm,sym,dso 2>/dev/null >>"$SST_TMP/$setup.txt"
 	kill -TERM "$pid"
 	stop_pid "$pid" 10
 done
-python3 - "$SST_TMP" "$FREQ" "$N" ${SETUPS//,/ } <<'PY'
-import collections, json, re, sys
+python3 - "$SST_TMP" "$FREQ" "$((N * ROUNDS))" ${SETUPS//,/ } <<'PY'
+import collections, glob, json, re, sys
 tmp, freq, n, setups = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-# Where a sample falls, by its symbol (first match wins) or, for user space, its command.
-CATS = [
-    ("BPF programs", r"^bpf_prog_|^siosteer_"),
-    ("SYN cookies (kernel)", r"cookie"),
-    ("veth / XDP", r"veth|xdp|page_pool|napi"),
-    ("TCP", r"^tcp_|^__tcp|^inet_|^__inet|^ip_|^__ip|^ipv6|^ip6|^sk_|^__sk|^sock_|^__sock|^skb|^__skb|^kfree_skb|^reqsk|^csum|^__dev|^dev_|^net|^__net|^process_backlog|^__napi"),
-    ("syscalls / epoll / sched", r"^__x64|^do_|^__do|^syscall|^entry_|^ep_|^__schedule|^schedule|^pick_|^enqueue|^dequeue|^update_|^try_to_wake|^finish_task|^__switch|^switch_|^fput|^__fput|^fdget"),
+OTHER_JOBS = ("qemu", "cc1", "clang", "ld", "make")
+# Kernel samples by what the symbol is part of (first match wins).
+KCATS = [
+    ("kernel: BPF programs", r"^bpf_prog_|^cls_bpf|^bpf_|^__bpf|^sk_reuseport|^reuseport"),
+    ("kernel: SYN cookies", r"cookie"),
+    ("kernel: veth / XDP", r"veth|xdp|skb_pp_cow|page_pool"),
+    ("kernel: memory", r"page|folio|vma|damon|slab|kmem|kmalloc|kfree|alloc|free|fault|mm_|memcg|lru|rmap|pte|pmd|tlb|zap"),
+    ("kernel: TCP/IP, sockets", r"tcp|inet|^ip_|^__ip|ipv6|^ip6|^sk_|^__sk|sock|skb|^net|^__net|^dev_|^__dev|csum|fib|neigh|^nf_|napi|backlog|^eth|softirq"),
+    ("kernel: syscalls, epoll, scheduler", r"^__x64|^x64|^do_|^__do|syscall|^entry|^ep_|epoll|sched|^pick_|enqueue|dequeue|^update_|wake|task|switch|^fput|^__fput|fdget|futex|hrtimer|rcu|irq"),
 ]
-def cat(comm, sym):
-    if sym.startswith("[unknown]") or not sym:
-        return f"user: {comm}"
-    for name, rx in CATS:
-        if re.search(rx, sym):
-            return name
-    return "kernel: other"
+def cat(comm, sym, dso):
+    if "kernel.kallsyms" in dso or dso.startswith("[bpf") or sym.startswith("bpf_prog_"):
+        for name, rx in KCATS:
+            if re.search(rx, sym):
+                return name
+        return "kernel: other"
+    if comm.startswith("sioload"):
+        return "user: sioload (client)"
+    return f"user: {comm}"
 res = {}
 for s in setups:
     counts, syms = collections.Counter(), collections.Counter()
     for line in open(f"{tmp}/{s}.txt", errors="replace"):
-        parts = line.split()
-        if len(parts) < 2:
+        m = re.match(r"\s*(\S+)\s+(\S+)\s+\((.*)\)\s*$", line)
+        if not m:
             continue
-        comm, sym = parts[0], (parts[2] if len(parts) > 2 else "")
-        sym = re.sub(r"\+0x[0-9a-f]+$", "", sym)
-        if comm in ("swapper",) or sym in ("pv_native_safe_halt", "default_idle", "cpu_idle_poll"):
+        comm, sym, dso = m.group(1), re.sub(r"\+0x[0-9a-f]+$", "", m.group(2)), m.group(3)
+        if comm == "swapper" or sym in ("pv_native_safe_halt", "default_idle", "cpu_idle_poll"):
             continue
-        c = cat(comm, sym)
-        if c.startswith("user: ") and comm.startswith("sioload"):
-            c = "user: sioload (client)"
+        if comm.startswith(OTHER_JOBS):  # another job on a shared machine, not this load
+            continue
+        c = cat(comm, sym, dso)
         counts[c] += 1
-        if not c.startswith("user"):
+        if c.startswith("kernel"):
             syms[sym] += 1
-    load = json.load(open(f"{tmp}/{s}.json"))
-    res[s] = (counts, syms, load)
-print(f"perf-compare: {n} polling sessions (new connection per request, 64 addresses), "
-      f"whole machine, perf -F {freq}; us per session (samples / {freq} Hz / sessions)")
+    ok = sum(json.load(open(f)).get("ok", 0) for f in glob.glob(f"{tmp}/{s}.*.json"))
+    res[s] = (counts, syms, ok)
+us = lambda v: v / freq / n * 1e6
+print(f"perf-compare: {n} polling sessions per setup (new connection per request, 64 addresses), "
+      f"whole machine, perf -F {freq}; us of CPU per session (samples / {freq} Hz / sessions)")
 cats = sorted({c for r in res.values() for c in r[0]}, key=lambda c: -sum(r[0][c] for r in res.values()))
-print(f"{'':34}" + "".join(f"{s:>14}" for s in setups))
+print(f"{'':36}" + "".join(f"{s:>12}" for s in setups))
 for c in cats:
-    print(f"{c[:34]:34}" + "".join(f"{res[s][0][c] / freq / n * 1e6:14.1f}" for s in setups))
+    if max(us(res[s][0][c]) for s in setups) >= 1:
+        print(f"{c[:36]:36}" + "".join(f"{us(res[s][0][c]):12.1f}" for s in setups))
 tot = {s: sum(res[s][0].values()) for s in setups}
-print(f"{'total (busy, all CPUs)':34}" + "".join(f"{tot[s] / freq / n * 1e6:14.1f}" for s in setups))
-print(f"{'sessions ok':34}" + "".join(f"{res[s][2].get('ok', 0):>14}" for s in setups))
+print(f"{'total (busy, all CPUs)':36}" + "".join(f"{us(tot[s]):12.1f}" for s in setups))
+print(f"{'  ratio to ' + setups[0]:36}" + "".join(f"{tot[s] / tot[setups[0]]:12.3f}" for s in setups))
+print(f"{'sessions ok':36}" + "".join(f"{res[s][2]:>12}" for s in setups))
 print("\nkernel symbols whose cost per session differs most from the first setup (us per session):")
 base = setups[0]
 allsyms = set()
@@ -105,5 +122,5 @@ for s in setups:
     allsyms |= set(res[s][1])
 diff = sorted(allsyms, key=lambda y: -max(abs(res[s][1][y] - res[base][1][y]) for s in setups))
 for y in diff[:25]:
-    print(f"  {y[:44]:44}" + "".join(f"{res[s][1][y] / freq / n * 1e6:10.1f}" for s in setups))
+    print(f"  {y[:46]:46}" + "".join(f"{us(res[s][1][y]):10.1f}" for s in setups))
 PY

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "opts.h"
 #include "json_out.h"
+#include "loader.h"
 #include "pinned.h"
 #include "control.h"
 #include "gate.h"
@@ -321,6 +322,7 @@ static void print_text(const struct port_view *v)
 	const struct siosteer_meta *m = &v->meta;
 	const struct siosteer_counters *c = &v->cnt;
 	int slot, nlive = 0;
+	char routes[160];
 
 	for (slot = 0; slot < SIOSTEER_MAX_SLOTS; slot++)
 		nlive += v->live[slot];
@@ -338,6 +340,8 @@ static void print_text(const struct port_view *v)
 		printf("  agent: not running (steering continues from the pinned state)\n");
 	printf("  table: generation %u, %d live slots, pins in %s/%u\n", v->state.generation, nlive,
 	       v->pin_root, m->port);
+	siosteer_routes_text(m->cookies, m->routes, routes, sizeof(routes));
+	printf("  routes: %s\n", routes);
 	if (v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained)
 		printf("  drained: the whole port takes no new sessions where another slot can\n");
 	printf("  %-4s  %-7s  %-24s  %-8s  %-10s  %-9s  %-6s  %-6s  %s\n", "slot", "pid", "command",
@@ -400,6 +404,14 @@ static json_t *port_json(const struct port_view *v)
 				  "drained", slot_drained(v, slot), "table_share",
 				  (double)v->buckets[slot] / SIOSTEER_MAGLEV_SIZE));
 	}
+	/* The kernel-dependent routes the agent chose (loader/routes.c). */
+	json_object_set_new(o, "routes",
+			    json_pack("{s:s, s:b, s:b, s:b, s:b}", "cookies",
+				      siosteer_cookies_name(m->cookies), "time_wait",
+				      !!(m->routes & SIOSTEER_ROUTE_TW), "time_wait_probed",
+				      !!(m->routes & SIOSTEER_ROUTE_TW_PROBED), "migration",
+				      !!(m->routes & SIOSTEER_ROUTE_MIGRATE), "socket_storage",
+				      !!(m->routes & SIOSTEER_ROUTE_SK_STORAGE)));
 	json_object_set_new(o, "slots", slots);
 	json_object_set_new(o, "drained",
 			    json_boolean(v->has_ctl && v->ctl[SIOSTEER_CONTROL_PORT].drained));
