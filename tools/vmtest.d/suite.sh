@@ -10,6 +10,8 @@ BUILD=${BUILD:-build}
 # selector tests among them), bpf/ every tests/bpf/*.sh.
 tests=(
 	ns/sid_one_address
+	ns/sid_cookies_bpf
+	ns/sid_cookie_flood
 	ns/addr_run
 	ns/addr_attach
 	ns/cli_options
