@@ -18,7 +18,7 @@
 #      TcpInCsumErrors +0.
 #  (6) IPv6: 8 requests to the steered port over IPv6, all answered; cookies issued and
 #      accepted grow by at least 8.
-#  (b) 5 x 10 MiB over steered connections from 5 addresses: the cookie program
+#  (b) 5 x 10 MiB (scaled) over steered connections from 5 addresses: the cookie program
 #      accepted 5 and dropped 5 bare handshake ACKs, server retransmissions +0.
 #  (x) `attach --cookies bpf`, agent SIGKILLed: steering goes on, tcp_syncookies 1;
 #      a new `attach` adopts and keeps the same secret (cookie_keys); SIGTERM: nothing
@@ -54,7 +54,7 @@ cst() { python3 "$SST_CHECKS/status_counters.py" "$(agent_status $PORT)" "$@"; }
 # cval NAME: one cookie counter of the running agent.
 cval() { cst "cookie_$1" | sed 's/.*=//'; }
 # opts PORT SRC [MSS]: the server side's ts/sack/wscale line (total_retrans cut off).
-opts() { ns_cli timeout 10 python3 "$TCPINFO" "$SST_SRV_ADDR" "$1" "$2" ${3:+"$3"} | sed 's/ total_retrans=[0-9]*//'; }
+opts() { ns_cli timeout "$(stretched 10)" python3 "$TCPINFO" "$SST_SRV_ADDR" "$1" "$2" ${3:+"$3"} | sed 's/ total_retrans=[0-9]*//'; }
 leftovers() {
 	local label=$1 x
 	for dir in ingress egress; do
@@ -144,24 +144,25 @@ fi
 i0=$(cval issued) a0=$(cval accepted)
 V6_OK=0
 for i in $(seq 0 7); do
-	ns_cli timeout 10 python3 "$TCPINFO" "$SST_SRV_ADDR6" $PORT "${A6[$i]}" >/dev/null && V6_OK=$((V6_OK + 1))
+	ns_cli timeout "$(stretched 10)" python3 "$TCPINFO" "$SST_SRV_ADDR6" $PORT "${A6[$i]}" >/dev/null && V6_OK=$((V6_OK + 1))
 done
 V6_I=$(($(cval issued) - i0)) V6_A=$(($(cval accepted) - a0))
 echo "(6) IPv6: $V6_OK/8 answered; cookies issued +$V6_I, accepted +$V6_A"
 ((V6_OK == 8 && V6_I >= 8 && V6_A >= 8)) || err "(6) IPv6: $V6_OK/8 ok, issued +$V6_I, accepted +$V6_A"
 
 # ---- (b) bulk over steered connections ----------------------------------------------------
-NBULK=5 BULK=$((10 << 20))
+NBULK=5 BULK=$(($(scaled 10 1) << 20))
 a0=$(cval accepted) b0=$(cval bare_acks)
 read -r r0 <<<"$(nst TcpRetransSegs)"
 # One CPU for server and client: veth reorders packets queued from two CPUs and Linux
 # then retransmits spuriously with no siosteer at all (see sid_host_safety.sh).
-out=$(ns_cli "${PIN[@]}" timeout 60 python3 "$RAW" fetch --server "$SST_SRV_ADDR" --port $PORT \
-	--path "/bulk?bytes=$BULK" --addrs "$(addrs 3 $NBULK)" --bytes $BULK --pattern --sequential --sport-base 22000) ||
+out=$(ns_cli "${PIN[@]}" timeout "$(stretched 60)" python3 "$RAW" fetch --server "$SST_SRV_ADDR" --port $PORT \
+	--path "/bulk?bytes=$BULK" --addrs "$(addrs 3 $NBULK)" --bytes $BULK --pattern --sequential --sport-base 22000 \
+	--timeout "$(stretched 20)") ||
 	err "(b) steered bulk downloads failed: $out"
 read -r r1 <<<"$(nst TcpRetransSegs)"
 B_A=$(($(cval accepted) - a0)) B_B=$(($(cval bare_acks) - b0)) B_R=$((r1 - r0))
-echo "(b) $NBULK x 10 MiB steered: cookies accepted +$B_A, bare ACKs dropped +$B_B, server TcpRetransSegs +$B_R"
+echo "(b) $NBULK x $((BULK >> 20)) MiB steered: cookies accepted +$B_A, bare ACKs dropped +$B_B, server TcpRetransSegs +$B_R"
 ((B_A == NBULK && B_B == NBULK)) || err "(b) expected $NBULK accepted and $NBULK bare ACKs, got $B_A and $B_B"
 ((B_R == 0)) || err "(b) $B_R retransmissions by the server"
 
@@ -175,8 +176,8 @@ leftovers "(k) run+SIGTERM"
 start_workers w 2 ns_srv python3 "$WORKER" --port $PORT --host 0.0.0.0
 keys() { ns_srv bpftool -j map dump pinned "$SIOSTEER_PIN_ROOT/$PORT/cookie_keys" 2>/dev/null |
 	python3 -c 'import json,sys; v=json.load(sys.stdin)[0]["formatted"]["value"]; print(v["key"], v["generation"])'; }
-probe() { ns_cli timeout 30 python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:$PORT/" \
-	--local-addrs "$(addrs 0 8)" --requests 2 --deadline 20 >/dev/null; }
+probe() { ns_cli timeout "$(stretched 30)" python3 "$SST_TESTS_DIR/clients/addr-probe.py" --url "http://$SST_SRV_ADDR:$PORT/" \
+	--local-addrs "$(addrs 0 8)" --requests 2 --deadline "$(stretched 20)" >/dev/null; }
 start_agent agent1 ns_srv "$SIOSTEER" attach --iface veth0 --port $PORT --key sid --cookies bpf
 AG=$AGENT_PID
 KEYS1=$(keys)
@@ -199,7 +200,7 @@ echo "(x) SIGKILL: tcp_syncookies $X_KILLED, requests ok; adopted secret kept (g
 
 # ---- (e) tcp_syncookies=0 -------------------------------------------------------------------
 ns_srv sysctl -qw net.ipv4.tcp_syncookies=0
-out=$(ns_srv timeout 20 "$SIOSTEER" attach --iface veth0 --port $PORT --key sid --cookies bpf 2>&1)
+out=$(ns_srv timeout "$(stretched 20)" "$SIOSTEER" attach --iface veth0 --port $PORT --key sid --cookies bpf 2>&1)
 rc=$?
 echo "(e) --cookies bpf with tcp_syncookies=0: rc $rc: $out"
 ((rc != 0)) && grep -q 'tcp_syncookies' <<<"$out" || err "(e) --cookies bpf with tcp_syncookies=0 did not refuse clearly (rc $rc)"
