@@ -2,7 +2,7 @@
 # --cookies bpf under attack: siosteer's SYN cookies keep no state, so a SYN flood to the
 # steered port must not stop real sessions, and no forged or stale cookie may open a
 # connection. 4 Node socket.io workers under `siosteer run --key sid --cookies bpf`, the
-# secret rotating every 5 s (SIOSTEER_COOKIE_ROTATE_S) so all of it runs across rotations.
+# secret rotating every 10 s (SIOSTEER_COOKIE_ROTATE_S) so all of it runs across rotations.
 #  (f) forged ACKs with a request in them, from a raw socket (build/tests/cookie_forge):
 #      10,000 random ACK numbers, 2,000 cookies made with a wrong secret, 2,000 genuine
 #      but 2-3 time steps old, 2,000 genuine with one bit flipped. 0 accepted, server
@@ -26,7 +26,9 @@ FLOOD=${FLOOD:-$(scaled 200000 2000)}
 RATE=$(scaled 40000 1000)
 SESSIONS=${SESSIONS:-$(scaled 500 50)}
 N_RANDOM=$(scaled 10000 1000) N_EACH=$(scaled 2000 200)
-ROTATE_S=$(stretched 5)
+# Long enough for (f) to run under one key: in the 6.12 guest (TCG) a 50 s period let the
+# key rotate twice while (f) ran (every expired cookie then counted as bad).
+ROTATE_S=$(stretched 10)
 WAIT_TENTHS=$((ROTATE_S * 24)) # wait_gen: up to 2.4 rotations
 
 require root node siosteer

@@ -59,7 +59,7 @@ for setup in "${ORDER[@]}"; do
 		ip netns exec "$SST_NS_CLI" build/sioload --url "http://$SST_SRV_ADDR:3000" --mode polling \
 		--new-conn -n "$N" -c 100 --source-addrs "$SST_CLI_ADDRS" -q --json --deadline 120 \
 		>"$SST_TMP/$setup.$run.json" 2>/dev/null
-	perf script -i "$SST_TMP/$setup.data" -F comm,sym,dso 2>/dev/null >>"$SST_TMP/$setup.txt"
+	perf script -i "$SST_TMP/$setup.data" -F comm,ip,sym,dso 2>/dev/null >>"$SST_TMP/$setup.txt"
 	kill -TERM "$pid"
 	stop_pid "$pid" 10
 done
@@ -89,7 +89,8 @@ res = {}
 for s in setups:
     counts, syms = collections.Counter(), collections.Counter()
     for line in open(f"{tmp}/{s}.txt", errors="replace"):
-        m = re.match(r"\s*(\S+)\s+(\S+)\s+\((.*)\)\s*$", line)
+        # "comm  ip sym (dso)"; a symbol may contain spaces, the dso is the last (...).
+        m = re.match(r"\s*(\S+)\s+[0-9a-f]+\s+(.*)\s+\(([^()]*)\)\s*$", line)
         if not m:
             continue
         comm, sym, dso = m.group(1), re.sub(r"\+0x[0-9a-f]+$", "", m.group(2)), m.group(3)

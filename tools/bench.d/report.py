@@ -403,7 +403,7 @@ def main():
 
     cost_rows = [x for x in main_rows + ws_rows if x.get("cost")]
     if cost_rows:
-        progs = ["select", "gate", "learn", "tw_reset", "repair"]
+        progs = ["select", "gate", "cookie", "learn", "tw_reset", "repair"]
         print()
         print("-- BPF cost during the siosteer runs (siosteer cost: kernel run-time statistics, "
               "BPF_ENABLE_STATS): ns per run (runs per session), medians")
