@@ -335,15 +335,12 @@ static __always_inline int reply6(struct __sk_buff *skb, const struct pkt_tcp *p
 	return send_reply(skb, &r.eth, REPLY6_LEN);
 }
 
-/* Look the segment's 4-tuple up; *state gets the socket's state, -1 for none. */
+/* The segment's socket (pkt_skc_lookup); *state gets its state, -1 for none. */
 static __always_inline struct bpf_sock *lookup(struct __sk_buff *skb, const struct pkt_tcp *p,
 					       int *state)
 {
-	struct bpf_sock_tuple t = {};
-	struct bpf_sock *sk;
-	__u32 tlen = pkt_sock_tuple(p, &t);
+	struct bpf_sock *sk = pkt_skc_lookup(skb, p);
 
-	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
 	*state = sk ? (int)sk->state : -1;
 	return sk;
 }

@@ -30,10 +30,9 @@ enum verdict { GATE_PASS, GATE_DROP };
 static __always_inline enum verdict gate(void *ctx, void *data, void *data_end)
 {
 	struct siosteer_gate_counters *c;
-	struct bpf_sock_tuple t = {};
 	struct bpf_sock *sk;
 	struct pkt_tcp p;
-	__u32 zero = 0, tlen;
+	__u32 zero = 0;
 	int state;
 
 	c = bpf_map_lookup_elem(&gate_counters, &zero);
@@ -50,8 +49,7 @@ static __always_inline enum verdict gate(void *ctx, void *data, void *data_end)
 	if (!p.th->ack || p.th->syn || p.th->rst || p.th->fin || p.payload_len)
 		return GATE_PASS;
 	c->pure_acks++;
-	tlen = pkt_sock_tuple(&p, &t);
-	sk = bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+	sk = pkt_skc_lookup(ctx, &p);
 	if (!sk) {
 		c->no_socket++;
 		return GATE_PASS;

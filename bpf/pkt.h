@@ -105,4 +105,14 @@ static __always_inline __u32 pkt_sock_tuple(const struct pkt_tcp *p, struct bpf_
 	return sizeof(t->ipv4);
 }
 
+/* The socket a parsed segment belongs to (established, TIME_WAIT, request or listener),
+ * or NULL; ctx is an xdp_md or a __sk_buff. The caller releases it. */
+static __always_inline struct bpf_sock *pkt_skc_lookup(void *ctx, const struct pkt_tcp *p)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 tlen = pkt_sock_tuple(p, &t);
+
+	return bpf_skc_lookup_tcp(ctx, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+}
+
 #endif

@@ -21,6 +21,8 @@ struct siosteer {
 	struct tw_reset_bpf *tw; /* TIME_WAIT collisions (tc ingress) */
 	struct repair_bpf *repair; /* kept-alive connections of another worker (tc ingress) */
 	struct cookie_bpf *cookie; /* --cookies bpf: our SYN cookies (tc ingress) */
+	__u64 cookie_rotate_ns; /* its secret's rotation period */
+	__u64 cookie_due_ns; /* CLOCK_MONOTONIC when the next rotation may be due */
 	struct xdp_program *xdp; /* the gate, when attached with libxdp */
 	struct siosteer_opts o;
 	const char *root;

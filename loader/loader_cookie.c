@@ -90,26 +90,13 @@ int loader_cookie_resolve(struct siosteer *s)
 	return 0;
 }
 
-static int read_ints(const char *path, int *v, int n)
-{
-	FILE *f = fopen(path, "r");
-	int got = 0;
-
-	if (!f)
-		return -errno;
-	while (got < n && fscanf(f, "%d", &v[got]) == 1)
-		got++;
-	fclose(f);
-	return got == n ? 0 : -EINVAL;
-}
-
 static bool sysctl_on(const char *name, bool dflt)
 {
 	char path[128];
 	int v;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	return read_ints(path, &v, 1) ? dflt : v != 0;
+	return sysctl_read_ints(path, &v, 1) ? dflt : v != 0;
 }
 
 /* The shift the kernel would advertise: log2 of the largest receive buffer, less 15. */
@@ -118,8 +105,8 @@ static __u8 kernel_rcv_wscale(void)
 	int rmem[3] = { 0, 0, 6291456 }, rmem_max = 212992, ws = 0;
 	unsigned long space;
 
-	read_ints("/proc/sys/net/ipv4/tcp_rmem", rmem, 3);
-	read_ints("/proc/sys/net/core/rmem_max", &rmem_max, 1);
+	sysctl_read_ints("/proc/sys/net/ipv4/tcp_rmem", rmem, 3);
+	sysctl_read_ints("/proc/sys/net/core/rmem_max", &rmem_max, 1);
 	space = (unsigned long)(rmem[2] > rmem_max ? rmem[2] : rmem_max);
 	while (space >> (ws + 16))
 		ws++;
@@ -171,6 +158,16 @@ static int init_keys(struct siosteer *s, int fd)
 	return bpf_map_update_elem(fd, &zero, &k, BPF_ANY) ? -errno : 0;
 }
 
+/* How often the key turns; SIOSTEER_COOKIE_ROTATE_S in the environment overrides (tests).
+ * Read once, at open. */
+static __u64 rotate_every_ns(void)
+{
+	const char *e = getenv("SIOSTEER_COOKIE_ROTATE_S");
+	double v = e ? atof(e) : 0;
+
+	return (__u64)((v > 0 ? v : SIOSTEER_COOKIE_ROTATE_S) * 1e9);
+}
+
 int loader_cookie_open(struct siosteer *s)
 {
 	static const char *const maps[] = { SIOSTEER_MAP_COOKIE_KEYS,
@@ -208,6 +205,7 @@ int loader_cookie_open(struct siosteer *s)
 	err = init_keys(s, bpf_map__fd(s->cookie->maps.cookie_keys));
 	if (err)
 		return err;
+	s->cookie_rotate_ns = rotate_every_ns();
 	return loader_pin_prog(s, s->cookie->progs.siosteer_cookie, SIOSTEER_PIN_PROG_COOKIE);
 }
 
@@ -240,15 +238,6 @@ void loader_cookie_close(struct siosteer *s)
 	s->cookie = NULL;
 }
 
-/* How often the key turns; SIOSTEER_COOKIE_ROTATE_S in the environment overrides (tests). */
-static __u64 rotate_every_ns(void)
-{
-	const char *e = getenv("SIOSTEER_COOKIE_ROTATE_S");
-	double v = e ? atof(e) : 0;
-
-	return (__u64)((v > 0 ? v : SIOSTEER_COOKIE_ROTATE_S) * 1e9);
-}
-
 int siosteer_cookie_tick(struct siosteer *s)
 {
 	struct siosteer_cookie_keys k;
@@ -256,13 +245,17 @@ int siosteer_cookie_tick(struct siosteer *s)
 	__u64 now = clock_ns(CLOCK_MONOTONIC);
 	int fd, err;
 
-	if (!s->cookie)
+	/* Called every few hundred ms: the map is read only when a rotation may be due
+	 * (the pinned rotated_ns, so an adopted secret keeps its schedule). */
+	if (!s->cookie || now < s->cookie_due_ns)
 		return 0;
 	fd = bpf_map__fd(s->cookie->maps.cookie_keys);
 	if (bpf_map_lookup_elem(fd, &zero, &k))
 		return -errno;
-	if (now - k.rotated_ns < rotate_every_ns())
+	if (now - k.rotated_ns < s->cookie_rotate_ns) {
+		s->cookie_due_ns = k.rotated_ns + s->cookie_rotate_ns;
 		return 0;
+	}
 	/* The new key goes into the entry not in use, then becomes current: the one it
 	 * replaces as "previous" is two rotations old, older than any live cookie. */
 	next = (k.current & 1) ^ 1;
@@ -274,6 +267,7 @@ int siosteer_cookie_tick(struct siosteer *s)
 	k.rotated_ns = now;
 	if (bpf_map_update_elem(fd, &zero, &k, BPF_ANY))
 		return -errno;
+	s->cookie_due_ns = now + s->cookie_rotate_ns;
 	log_debug("cookie secret rotated (generation %u)", k.generation);
 	return 1;
 }

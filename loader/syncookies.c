@@ -4,16 +4,24 @@
 
 #include "syncookies.h"
 
-static int read_int(const char *path)
+int sysctl_read_ints(const char *path, int *v, int n)
 {
 	FILE *f = fopen(path, "r");
-	int v, n;
+	int got = 0;
 
 	if (!f)
 		return -errno;
-	n = fscanf(f, "%d", &v);
+	while (got < n && fscanf(f, "%d", &v[got]) == 1)
+		got++;
 	fclose(f);
-	return n == 1 ? v : -EINVAL;
+	return got == n ? 0 : -EINVAL;
+}
+
+static int read_int(const char *path)
+{
+	int v, err = sysctl_read_ints(path, &v, 1);
+
+	return err ? err : v;
 }
 
 int syncookies_get(void)

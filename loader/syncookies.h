@@ -11,5 +11,7 @@
 int syncookies_get(void); /* value, or -errno */
 int syncookies_set(int value); /* 0 or -errno */
 int tcp_rfc1337_get(void); /* value, or -errno */
+/* The first n integers of a /proc/sys file into v: 0, or -errno (-EINVAL: fewer). */
+int sysctl_read_ints(const char *path, int *v, int n);
 
 #endif

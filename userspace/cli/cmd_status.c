@@ -169,9 +169,7 @@ static const char *mode_name(__u32 m)
 /* Who answers the port's SYNs (sid mode); "-" in address mode. */
 static const char *cookies_name(const struct siosteer_meta *m)
 {
-	if (m->key != SIOSTEER_KEY_SID)
-		return "-";
-	return m->cookies == SIOSTEER_COOKIES_BPF ? "bpf" : "sysctl";
+	return m->key == SIOSTEER_KEY_SID ? siosteer_cookies_name(m->cookies) : "-";
 }
 
 static const char *key_name(__u32 k)

@@ -56,25 +56,7 @@ int cli_check_bridge(struct cli *c)
 	return 0;
 }
 
-/* --cookies not given: $SIOSTEER_COOKIES, else auto. */
-static int cookies_from_env(struct cli *c)
-{
-	const char *e = getenv("SIOSTEER_COOKIES");
-
-	if (c->cookies_set || !e || !*e)
-		return 0;
-	if (!strcmp(e, "auto"))
-		c->steer.cookies = SIOSTEER_COOKIES_AUTO;
-	else if (!strcmp(e, "bpf"))
-		c->steer.cookies = SIOSTEER_COOKIES_BPF;
-	else if (!strcmp(e, "sysctl"))
-		c->steer.cookies = SIOSTEER_COOKIES_SYSCTL;
-	else {
-		log_error("SIOSTEER_COOKIES='%s': expected auto, bpf or sysctl", e);
-		return -1;
-	}
-	return 0;
-}
+static int cookies_from_env(struct cli *c);
 
 int cli_check_steer(struct cli *c)
 {
@@ -148,6 +130,24 @@ static const struct cli_enum cookie_names[] = { { "auto", SIOSTEER_COOKIES_AUTO 
 						{ "bpf", SIOSTEER_COOKIES_BPF },
 						{ "sysctl", SIOSTEER_COOKIES_SYSCTL },
 						{ NULL, 0 } };
+
+/* --cookies not given: $SIOSTEER_COOKIES, else auto. */
+static int cookies_from_env(struct cli *c)
+{
+	const char *e = getenv("SIOSTEER_COOKIES");
+	const struct cli_enum *n;
+
+	if (c->cookies_set || !e || !*e)
+		return 0;
+	for (n = cookie_names; n->name; n++) {
+		if (!strcmp(e, n->name)) {
+			c->steer.cookies = n->value;
+			return 0;
+		}
+	}
+	log_error("SIOSTEER_COOKIES='%s': expected auto, bpf or sysctl", e);
+	return -1;
+}
 
 static const struct cli_opt opts[OPT_COUNT] = {
 	[OPT_PORT] = { "port", 0, CLI_INT, FIELD(steer.port), SET(port_set), 1, 65535, NULL, "P",
